@@ -1,0 +1,542 @@
+//! The columnar transaction store: one `Vec` per column (struct of arrays), accounts as dense
+//! `u32` ids, kinds and currencies as small enums. Engines scan the columns they need and
+//! nothing else; a transaction is its row index.
+
+use crate::enums::{Biometric, TxKind};
+use crate::intern::Interner;
+use crate::money::{Currency, Kzt};
+use crate::time::Timestamp;
+use rust_decimal::Decimal;
+
+/// The account column value for "no account" (the cash side of a cash operation).
+pub const NO_ACCOUNT: u32 = u32::MAX;
+const NONE: u32 = u32::MAX;
+
+/// Transaction ids. Numeric ids (AMLSim's, a line number) cost 8 bytes a row; any other id
+/// switches the column to text once and for all.
+#[derive(Debug, Clone)]
+pub enum TxIds {
+    Numeric(Vec<u64>),
+    Text { bytes: String, ends: Vec<usize> },
+}
+
+impl Default for TxIds {
+    fn default() -> Self {
+        TxIds::Numeric(Vec::new())
+    }
+}
+
+/// A canonical decimal u64 (`0`, `17`, never `017` or `+1`): only those survive a round trip
+/// through `u64` unchanged.
+fn canonical_u64(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 19 || (b.len() > 1 && b[0] == b'0') {
+        return None;
+    }
+    if !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+impl TxIds {
+    pub fn len(&self) -> usize {
+        match self {
+            TxIds::Numeric(v) => v.len(),
+            TxIds::Text { ends, .. } => ends.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn push(&mut self, id: &str) {
+        if let TxIds::Numeric(v) = self {
+            if let Some(n) = canonical_u64(id) {
+                v.push(n);
+                return;
+            }
+            self.to_text();
+        }
+        if let TxIds::Text { bytes, ends } = self {
+            bytes.push_str(id);
+            ends.push(bytes.len());
+        }
+    }
+
+    pub fn push_numeric(&mut self, id: u64) {
+        match self {
+            TxIds::Numeric(v) => v.push(id),
+            TxIds::Text { bytes, ends } => {
+                bytes.push_str(&id.to_string());
+                ends.push(bytes.len());
+            }
+        }
+    }
+
+    fn to_text(&mut self) {
+        if let TxIds::Numeric(v) = self {
+            let mut bytes = String::with_capacity(v.len() * 8);
+            let mut ends = Vec::with_capacity(v.len());
+            for n in v.iter() {
+                bytes.push_str(&n.to_string());
+                ends.push(bytes.len());
+            }
+            *self = TxIds::Text { bytes, ends };
+        }
+    }
+
+    pub fn get(&self, row: usize) -> std::borrow::Cow<'_, str> {
+        match self {
+            TxIds::Numeric(v) => v[row].to_string().into(),
+            TxIds::Text { bytes, ends } => {
+                let start = if row == 0 { 0 } else { ends[row - 1] };
+                bytes[start..ends[row]].into()
+            }
+        }
+    }
+
+    pub fn append(&mut self, other: TxIds) {
+        match (&mut *self, other) {
+            (TxIds::Numeric(a), TxIds::Numeric(b)) => a.extend(b),
+            (_, other) => {
+                self.to_text();
+                if let TxIds::Text { bytes, ends } = self {
+                    for i in 0..other.len() {
+                        bytes.push_str(&other.get(i));
+                        ends.push(bytes.len());
+                    }
+                }
+            }
+        }
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        match self {
+            TxIds::Numeric(v) => retain_by(v, keep),
+            TxIds::Text { .. } => {
+                let mut out = TxIds::Text {
+                    bytes: String::new(),
+                    ends: Vec::new(),
+                };
+                for (i, &k) in keep.iter().enumerate() {
+                    if k {
+                        out.push(&self.get(i));
+                    }
+                }
+                *self = out;
+            }
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            TxIds::Numeric(v) => v.shrink_to_fit(),
+            TxIds::Text { bytes, ends } => {
+                bytes.shrink_to_fit();
+                ends.shrink_to_fit();
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            TxIds::Numeric(v) => v.capacity() * 8,
+            TxIds::Text { bytes, ends } => bytes.capacity() + ends.capacity() * 8,
+        }
+    }
+}
+
+fn retain_by<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
+
+/// An optional text column: interned values, `None` for an empty cell. A column the input does
+/// not have costs nothing (its value vector stays empty).
+#[derive(Debug, Clone, Default)]
+pub struct StrColumn {
+    pub name: String,
+    pub values: Interner,
+    rows: Vec<u32>,
+}
+
+impl StrColumn {
+    pub fn new(name: impl Into<String>) -> Self {
+        StrColumn {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Whether the input had this column at all.
+    pub fn is_present(&self) -> bool {
+        !self.rows.is_empty()
+    }
+
+    /// Appends the value of row `row`; earlier rows of an absent column are filled with `None`.
+    pub fn set(&mut self, row: usize, value: Option<&str>) {
+        if self.rows.len() < row {
+            self.rows.resize(row, NONE);
+        }
+        let v = value.map_or(NONE, |s| self.values.intern(s).0);
+        self.rows.push(v);
+    }
+
+    pub fn get(&self, row: usize) -> Option<&str> {
+        match self.rows.get(row) {
+            Some(&v) if v != NONE => Some(self.values.resolve(crate::Sym(v))),
+            _ => None,
+        }
+    }
+
+    /// The interned id of a row's value (for grouping by value without string compares).
+    pub fn sym(&self, row: usize) -> Option<u32> {
+        self.rows.get(row).copied().filter(|&v| v != NONE)
+    }
+
+    fn pad(&mut self, len: usize) {
+        if self.is_present() && self.rows.len() < len {
+            self.rows.resize(len, NONE);
+        }
+    }
+
+    fn append(&mut self, mut other: StrColumn, self_len: usize, other_len: usize) {
+        if !other.is_present() {
+            self.pad(self_len + other_len);
+            return;
+        }
+        other.pad(other_len);
+        if self.rows.len() < self_len {
+            self.rows.resize(self_len, NONE);
+        }
+        let remap = self.values.absorb(&other.values);
+        self.rows.extend(
+            other
+                .rows
+                .iter()
+                .map(|&v| if v == NONE { NONE } else { remap[v as usize] }),
+        );
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.values.shrink_to_fit();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.rows.capacity() * 4 + self.values.heap_bytes()
+    }
+}
+
+/// Every transaction of a dataset, column-wise. All columns have the same length; a row index is
+/// a transaction's identity inside finmon (its `tx_id` is in [`Transactions::ids`]).
+#[derive(Debug, Clone, Default)]
+pub struct Transactions {
+    pub ids: TxIds,
+    pub ts: Vec<Timestamp>,
+    /// Account ids ([`crate::AccountId`]), [`NO_ACCOUNT`] for the cash side.
+    pub from: Vec<u32>,
+    pub to: Vec<u32>,
+    pub kind: Vec<TxKind>,
+    pub amount: Vec<Decimal>,
+    pub currency: Vec<Currency>,
+    /// Every amount valued in tenge: given, or derived from `rates` at ingest.
+    pub amount_kzt: Vec<Kzt>,
+    /// `0` = unknown, else `1 + Biometric as u8`; empty when the input has no such column.
+    biometric: Vec<u8>,
+    pub sender_iin: StrColumn,
+    pub atm_id: StrColumn,
+    pub device_id: StrColumn,
+    pub ip: StrColumn,
+    pub reference: StrColumn,
+    /// Columns the format does not define, kept as the provider sent them.
+    pub attrs: Vec<StrColumn>,
+}
+
+/// One transaction's required fields, as pushed by a parser.
+#[derive(Debug, Clone, Copy)]
+pub struct TxCore {
+    pub ts: Timestamp,
+    pub from: u32,
+    pub to: u32,
+    pub kind: TxKind,
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub amount_kzt: Kzt,
+}
+
+impl Transactions {
+    pub fn new() -> Self {
+        Transactions {
+            sender_iin: StrColumn::new("sender_iin"),
+            atm_id: StrColumn::new("atm_id"),
+            device_id: StrColumn::new("device_id"),
+            ip: StrColumn::new("ip"),
+            reference: StrColumn::new("reference"),
+            ..Default::default()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// Appends a row's required fields. Optional columns are set with the `set_*` methods for the
+    /// same row *before* this call (they take the row index `len()`).
+    pub fn push(&mut self, core: TxCore) {
+        self.ts.push(core.ts);
+        self.from.push(core.from);
+        self.to.push(core.to);
+        self.kind.push(core.kind);
+        self.amount.push(core.amount);
+        self.currency.push(core.currency);
+        self.amount_kzt.push(core.amount_kzt);
+    }
+
+    pub fn set_biometric(&mut self, row: usize, b: Option<Biometric>) {
+        if self.biometric.len() < row {
+            self.biometric.resize(row, 0);
+        }
+        self.biometric.push(b.map_or(0, |b| b as u8 + 1));
+    }
+
+    pub fn has_biometric_column(&self) -> bool {
+        !self.biometric.is_empty()
+    }
+
+    pub fn biometric(&self, row: usize) -> Option<Biometric> {
+        match self.biometric.get(row) {
+            Some(&v) if v > 0 => Some(Biometric::ALL[(v - 1) as usize]),
+            _ => None,
+        }
+    }
+
+    pub fn attr_mut(&mut self, name: &str) -> &mut StrColumn {
+        let i = match self.attrs.iter().position(|c| c.name == name) {
+            Some(i) => i,
+            None => {
+                self.attrs.push(StrColumn::new(name));
+                self.attrs.len() - 1
+            }
+        };
+        &mut self.attrs[i]
+    }
+
+    pub fn attr(&self, name: &str) -> Option<&StrColumn> {
+        self.attrs.iter().find(|c| c.name == name)
+    }
+
+    fn str_columns_mut(&mut self) -> [&mut StrColumn; 5] {
+        [
+            &mut self.sender_iin,
+            &mut self.atm_id,
+            &mut self.device_id,
+            &mut self.ip,
+            &mut self.reference,
+        ]
+    }
+
+    /// Appends another store's rows, mapping its account ids through `account_map` (its id →
+    /// this store's id). This is how chunks parsed in parallel become one store.
+    pub fn append(&mut self, other: Transactions, account_map: &[u32]) {
+        let (n, m) = (self.len(), other.len());
+        let map = |a: &u32| if *a == NO_ACCOUNT { NO_ACCOUNT } else { account_map[*a as usize] };
+        self.ids.append(other.ids);
+        self.ts.extend(other.ts);
+        self.from.extend(other.from.iter().map(map));
+        self.to.extend(other.to.iter().map(map));
+        self.kind.extend(other.kind);
+        self.amount.extend(other.amount);
+        self.currency.extend(other.currency);
+        self.amount_kzt.extend(other.amount_kzt);
+        if !other.biometric.is_empty() || !self.biometric.is_empty() {
+            self.biometric.resize(n, 0);
+            let mut b = other.biometric;
+            b.resize(m, 0);
+            self.biometric.extend(b);
+        }
+        let Transactions {
+            sender_iin,
+            atm_id,
+            device_id,
+            ip,
+            reference,
+            attrs,
+            ..
+        } = other;
+        for (mine, theirs) in self
+            .str_columns_mut()
+            .into_iter()
+            .zip([sender_iin, atm_id, device_id, ip, reference])
+        {
+            mine.append(theirs, n, m);
+        }
+        for col in attrs {
+            let name = col.name.clone();
+            self.attr_mut(&name).append(col, n, m);
+        }
+        for col in &mut self.attrs {
+            col.pad(n + m);
+        }
+    }
+
+    /// Keeps the rows whose `keep` flag is set (used to drop re-sent duplicates).
+    pub fn retain(&mut self, keep: &[bool]) {
+        assert_eq!(keep.len(), self.len());
+        self.ids.retain(keep);
+        retain_by(&mut self.ts, keep);
+        retain_by(&mut self.from, keep);
+        retain_by(&mut self.to, keep);
+        retain_by(&mut self.kind, keep);
+        retain_by(&mut self.amount, keep);
+        retain_by(&mut self.currency, keep);
+        retain_by(&mut self.amount_kzt, keep);
+        if !self.biometric.is_empty() {
+            self.biometric.resize(keep.len(), 0);
+            retain_by(&mut self.biometric, keep);
+        }
+        let len = keep.len();
+        for col in self.str_columns_mut().into_iter() {
+            retain_str(col, keep, len);
+        }
+        for col in &mut self.attrs {
+            retain_str(col, keep, len);
+        }
+    }
+
+    /// Pads optional columns to full length and releases spare capacity: done once, after
+    /// loading, so that resident memory is what the data needs.
+    pub fn finish(&mut self) {
+        let len = self.len();
+        if !self.biometric.is_empty() {
+            self.biometric.resize(len, 0);
+        }
+        for col in self.str_columns_mut().into_iter() {
+            col.pad(len);
+            col.shrink_to_fit();
+        }
+        for col in &mut self.attrs {
+            col.pad(len);
+            col.shrink_to_fit();
+        }
+        self.ids.shrink_to_fit();
+        self.ts.shrink_to_fit();
+        self.from.shrink_to_fit();
+        self.to.shrink_to_fit();
+        self.kind.shrink_to_fit();
+        self.amount.shrink_to_fit();
+        self.currency.shrink_to_fit();
+        self.amount_kzt.shrink_to_fit();
+        self.biometric.shrink_to_fit();
+    }
+
+    /// Heap bytes held by the columns (for memory reports).
+    pub fn heap_bytes(&self) -> usize {
+        let fixed = self.ts.capacity() * 8
+            + self.from.capacity() * 4
+            + self.to.capacity() * 4
+            + self.kind.capacity()
+            + self.amount.capacity() * 16
+            + self.currency.capacity() * 2
+            + self.amount_kzt.capacity() * 8
+            + self.biometric.capacity();
+        let strs: usize = [
+            &self.sender_iin,
+            &self.atm_id,
+            &self.device_id,
+            &self.ip,
+            &self.reference,
+        ]
+        .iter()
+        .map(|c| c.heap_bytes())
+        .sum();
+        fixed + strs + self.attrs.iter().map(StrColumn::heap_bytes).sum::<usize>() + self.ids.heap_bytes()
+    }
+}
+
+fn retain_str(col: &mut StrColumn, keep: &[bool], len: usize) {
+    if col.is_present() {
+        col.pad(len);
+        retain_by(&mut col.rows, keep);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn core(ts: i64, from: u32, to: u32) -> TxCore {
+        TxCore {
+            ts: Timestamp(ts),
+            from,
+            to,
+            kind: TxKind::Transfer,
+            amount: Decimal::new(100, 2),
+            currency: Currency::KZT,
+            amount_kzt: Kzt(100),
+        }
+    }
+
+    #[test]
+    fn ids_switch_to_text_once() {
+        let mut ids = TxIds::default();
+        ids.push("1");
+        ids.push("2");
+        assert!(matches!(ids, TxIds::Numeric(_)));
+        ids.push("007");
+        assert!(matches!(ids, TxIds::Text { .. }));
+        ids.push("T-9");
+        assert_eq!(
+            (0..4).map(|i| ids.get(i).into_owned()).collect::<Vec<_>>(),
+            ["1", "2", "007", "T-9"]
+        );
+    }
+
+    #[test]
+    fn append_remaps_accounts_and_columns() {
+        let mut a = Transactions::new();
+        a.ids.push("1");
+        a.push(core(10, 0, 1));
+        let mut b = Transactions::new();
+        b.ids.push("2");
+        b.device_id.set(0, Some("dev-1"));
+        b.set_biometric(0, Some(Biometric::Failed));
+        b.push(core(20, 0, NO_ACCOUNT));
+        b.attr_mut("channel").set(0, Some("app"));
+        a.append(b, &[7]);
+        a.finish();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.from, vec![0, 7]);
+        assert_eq!(a.to, vec![1, NO_ACCOUNT]);
+        assert_eq!(a.device_id.get(0), None);
+        assert_eq!(a.device_id.get(1), Some("dev-1"));
+        assert_eq!(a.biometric(0), None);
+        assert_eq!(a.biometric(1), Some(Biometric::Failed));
+        assert_eq!(a.attr("channel").and_then(|c| c.get(1)), Some("app"));
+        assert_eq!(a.attr("channel").and_then(|c| c.get(0)), None);
+    }
+
+    #[test]
+    fn retain_drops_rows_in_every_column() {
+        let mut t = Transactions::new();
+        for i in 0..3u32 {
+            t.ids.push(&format!("T{i}"));
+            t.reference.set(i as usize, Some(&format!("r{i}")));
+            t.push(core(i64::from(i), i, i));
+        }
+        t.retain(&[true, false, true]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.ids.get(1), "T2");
+        assert_eq!(t.reference.get(1), Some("r2"));
+        assert_eq!(t.from, vec![0, 2]);
+    }
+}
