@@ -1,1 +1,292 @@
-fn main() {}
+//! The `finmon` command line: `scan` a dataset into findings, `eval` findings against labels.
+
+mod output;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use finmon_ingest::{Format, Options};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "finmon",
+    version,
+    about = "Financial monitoring (AML/CFT) for Kazakhstan"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read a dataset, quarantine bad rows, and write findings with their reasons.
+    Scan {
+        /// The dataset folder (finmon format, or an AMLSim / AMLworld export).
+        dataset: PathBuf,
+        /// auto, finmon, amlsim or amlworld.
+        #[arg(long, default_value = "auto")]
+        format: Format,
+        /// Where summary.json, rejects.csv and findings.csv go.
+        #[arg(long, default_value = "finmon-out")]
+        out: PathBuf,
+        /// Detection settings merged over the built-in defaults (see config/finmon.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Parser threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Precision, recall and F1 of findings against labels, per typology.
+    Eval {
+        /// A dataset whose own labels (adapters' included) are the ground truth.
+        dataset: Option<PathBuf>,
+        /// A labels CSV (subject_kind,subject_id,typology[,group_id]) instead of a dataset.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        #[arg(long)]
+        findings: PathBuf,
+        /// Also write the scores as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[arg(long, default_value = "auto")]
+        format: Format,
+        /// `typology`: a hit is the same subject and typology; `subject`: the same subject.
+        #[arg(long = "match", default_value = "typology")]
+        match_: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let terminal = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(if terminal { "warn" } else { "info" })
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(terminal)
+        .init();
+    match run(Cli::parse(), terminal) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, terminal: bool) -> Result<()> {
+    match cli.command {
+        Command::Scan {
+            dataset,
+            format,
+            out,
+            config,
+            threads,
+        } => scan(&dataset, format, &out, config.as_deref(), threads, terminal),
+        Command::Eval {
+            dataset,
+            labels,
+            findings,
+            json,
+            format,
+            match_,
+        } => eval(
+            dataset.as_deref(),
+            labels.as_deref(),
+            &findings,
+            json.as_deref(),
+            format,
+            &match_,
+        ),
+    }
+}
+
+/// Shows the stage on a terminal (a spinner) and logs it otherwise.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(terminal: bool) -> Self {
+        Progress(terminal.then(|| {
+            let pb = indicatif::ProgressBar::new_spinner();
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
+            pb
+        }))
+    }
+
+    fn stage(&self, msg: String) {
+        match &self.0 {
+            Some(pb) => pb.set_message(msg),
+            None => tracing::info!("{msg}"),
+        }
+    }
+
+    fn done(&self) {
+        if let Some(pb) = &self.0 {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+/// Resident memory of this process, from /proc (Linux); 0 elsewhere.
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+fn scan(
+    dataset: &Path,
+    format: Format,
+    out: &Path,
+    config: Option<&Path>,
+    threads: Option<usize>,
+    terminal: bool,
+) -> Result<()> {
+    let total = Instant::now();
+    let config = match config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading config {}", p.display()))?;
+            finmon_detect::Config::from_toml(&text)
+                .with_context(|| format!("config {}", p.display()))?
+        }
+        None => finmon_detect::Config::default(),
+    };
+    let progress = Progress::new(terminal);
+    progress.stage(format!("reading {}", dataset.display()));
+    let mut opts = Options {
+        format,
+        ..Options::default()
+    };
+    if let Some(t) = threads {
+        opts.threads = t.max(1);
+    }
+    let rss_before = rss_bytes();
+    let t = Instant::now();
+    let loaded = finmon_ingest::load(dataset, &opts)
+        .with_context(|| format!("loading dataset {}", dataset.display()))?;
+    let ingest_secs = t.elapsed().as_secs_f64();
+    let rss_after = rss_bytes();
+    let n = loaded.dataset.transactions.len();
+    progress.stage(format!("{n} transactions read; detecting"));
+
+    let t = Instant::now();
+    let mut findings = Vec::new();
+    let mut detect_secs = Vec::new();
+    for d in finmon_detect::detectors(&config) {
+        let s = Instant::now();
+        d.detect(&loaded.dataset, &mut findings);
+        detect_secs.push((d.name(), s.elapsed().as_secs_f64()));
+    }
+    let detect_total = t.elapsed().as_secs_f64();
+
+    progress.stage(format!("writing {}", out.display()));
+    let t = Instant::now();
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    output::write_rejects(&out.join("rejects.csv"), &loaded.report.rejects)?;
+    output::write_findings(&out.join("findings.csv"), &findings)?;
+    let write_secs = t.elapsed().as_secs_f64();
+    let summary = output::Summary {
+        dataset,
+        loaded: &loaded,
+        findings: &findings,
+        ingest_secs,
+        detect_secs: &detect_secs,
+        detect_total,
+        write_secs,
+        total_secs: total.elapsed().as_secs_f64(),
+        memory: output::Memory {
+            rss_before,
+            rss_after,
+            heap_transactions: loaded.dataset.transactions.heap_bytes() as u64,
+        },
+    };
+    output::write_summary(&out.join("summary.json"), &summary)?;
+    progress.done();
+    let tables = &loaded.report.tables;
+    let rejected: u64 = tables.values().map(|t| t.counts.rejected).sum();
+    println!(
+        "finmon: {n} transactions accepted, {rejected} rows rejected, {} findings; wrote {}",
+        findings.len(),
+        out.display()
+    );
+    for (name, t) in tables {
+        if let Some(e) = &t.error {
+            eprintln!("warning: table {name} not loaded: {e}");
+        }
+    }
+    Ok(())
+}
+
+fn eval(
+    dataset: Option<&Path>,
+    labels: Option<&Path>,
+    findings: &Path,
+    json: Option<&Path>,
+    format: Format,
+    match_: &str,
+) -> Result<()> {
+    let how = match match_ {
+        "typology" => finmon_eval::Match::Typology,
+        "subject" => finmon_eval::Match::Subject,
+        o => anyhow::bail!("--match must be typology or subject, not '{o}'"),
+    };
+    let labels = match (labels, dataset) {
+        (Some(l), _) => {
+            let (labels, rejects) = finmon_ingest::read_findings(l)
+                .with_context(|| format!("reading labels {}", l.display()))?;
+            warn_rejects(l, &rejects);
+            labels
+        }
+        (None, Some(d)) => {
+            let opts = Options {
+                format,
+                ..Options::default()
+            };
+            finmon_ingest::load(d, &opts)
+                .with_context(|| format!("loading dataset {}", d.display()))?
+                .labels
+        }
+        (None, None) => anyhow::bail!("give a DATASET or --labels FILE"),
+    };
+    let (found, rejects) = finmon_ingest::read_findings(findings)
+        .with_context(|| format!("reading findings {}", findings.display()))?;
+    warn_rejects(findings, &rejects);
+    let found: Vec<finmon_model::Finding> = found
+        .into_iter()
+        .map(|l| finmon_model::Finding {
+            subject: l.subject,
+            typology: l.typology,
+            group_id: l.group_id,
+            score: 0.0,
+            reason: String::new(),
+        })
+        .collect();
+    let report = finmon_eval::evaluate(&labels, &found, how);
+    if let Some(p) = json {
+        let text = serde_json::to_string_pretty(&report)?;
+        std::fs::write(p, text + "\n").with_context(|| format!("writing {}", p.display()))?;
+    }
+    println!("{}", report.to_text());
+    Ok(())
+}
+
+fn warn_rejects(path: &Path, rejects: &[finmon_ingest::Reject]) {
+    for r in rejects.iter().take(10) {
+        eprintln!("warning: {}:{}: {}", path.display(), r.line, r.reason);
+    }
+    if rejects.len() > 10 {
+        eprintln!(
+            "warning: {} more rows of {} were skipped",
+            rejects.len() - 10,
+            path.display()
+        );
+    }
+}

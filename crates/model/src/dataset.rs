@@ -45,9 +45,9 @@ pub struct Party {
     pub attrs: Attrs,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Account {
-    pub kind: Option<AccountKind>,
+    pub kind: AccountKind,
     /// The holder's `party_id` as given; it may name a party the `parties` table lacks.
     pub holder: Option<String>,
     pub institution: Option<String>,
@@ -59,16 +59,6 @@ pub struct Account {
     pub opened_on: Option<Date>,
     pub closed_on: Option<Date>,
     pub attrs: Attrs,
-}
-
-impl Account {
-    /// What a transaction's unknown counterparty becomes: kind `unknown`, nothing else known.
-    pub fn unknown() -> Self {
-        Account {
-            kind: Some(AccountKind::Unknown),
-            ..Default::default()
-        }
-    }
 }
 
 /// A keyed table: rows in key order of first appearance, keys interned.
@@ -100,8 +90,9 @@ impl<T> Keyed<T> {
         self.keys.get(key).map(|s| s.0 as usize)
     }
 
+    /// The row of `key`; `None` for a key without a row (an account only a transaction named).
     pub fn get(&self, key: &str) -> Option<&T> {
-        self.index(key).map(|i| &self.rows[i])
+        self.index(key).and_then(|i| self.rows.get(i))
     }
 
     pub fn key(&self, index: usize) -> &str {
@@ -121,8 +112,8 @@ impl<T> Keyed<T> {
     }
 }
 
-/// Accounts by dense id. Ids `0..listed` come from the `accounts` table; the rest were created
-/// because a transaction named them (kind `unknown`).
+/// Accounts by dense id. Ids `0..rows.len()` come from the `accounts` table and have a row; the
+/// keys after them were created because a transaction named them (kind `unknown`, no row).
 pub type Accounts = Keyed<Account>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,8 +207,6 @@ pub struct Dataset {
     pub institutions: Keyed<Institution>,
     pub parties: Keyed<Party>,
     pub accounts: Accounts,
-    /// How many of `accounts` the `accounts` table listed (the rest are `unknown`).
-    pub listed_accounts: usize,
     pub identifiers: Vec<Identifier>,
     pub currencies: Currencies,
     pub rates: Rates,
@@ -235,6 +224,23 @@ impl Dataset {
 
     pub fn account_key(&self, id: u32) -> &str {
         self.accounts.key(id as usize)
+    }
+
+    /// The `accounts` row of an account id, `None` for an account only transactions name.
+    pub fn account(&self, id: u32) -> Option<&Account> {
+        self.accounts.rows.get(id as usize)
+    }
+
+    pub fn account_kind(&self, id: u32) -> AccountKind {
+        self.account(id).map_or(AccountKind::Unknown, |a| a.kind)
+    }
+
+    /// The holder party of an account, when listed.
+    pub fn holder(&self, id: u32) -> Option<&Party> {
+        self.account(id)?
+            .holder
+            .as_deref()
+            .and_then(|p| self.parties.get(p))
     }
 }
 

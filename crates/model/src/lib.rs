@@ -13,8 +13,8 @@ pub mod time;
 pub mod tx;
 
 pub use dataset::{
-    Account, AccountId, Accounts, AtmVideo, Dataset, Identifier, Institution, InstitutionId,
-    Party, PartyId, Rates, Recording,
+    Account, AccountId, Accounts, AtmVideo, Dataset, Identifier, Institution, InstitutionId, Party,
+    PartyId, Rates, Recording,
 };
 pub use enums::{
     AccountKind, Biometric, IdentifierKind, InstitutionKind, License, PartyKind, SubjectKind,
@@ -22,7 +22,7 @@ pub use enums::{
 };
 pub use finding::{Finding, Label, Subject};
 pub use intern::{Interner, Sym};
-pub use money::{Currency, Currencies, Kzt, ParseAmountError};
+pub use money::{Currencies, Currency, Kzt, ParseAmountError};
 pub use rust_decimal::Decimal;
 pub use time::{Date, Timestamp};
-pub use tx::{StrColumn, TxIds, Transactions};
+pub use tx::{StrColumn, Transactions, TxIds};

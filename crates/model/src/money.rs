@@ -85,7 +85,9 @@ impl Kzt {
     pub fn rounded(d: Decimal) -> Option<Kzt> {
         let r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
         let tiyn = r.checked_mul(Decimal::ONE_HUNDRED)?;
-        i64::try_from(tiyn.mantissa() / 10i128.pow(tiyn.scale())).ok().map(Kzt)
+        i64::try_from(tiyn.mantissa() / 10i128.pow(tiyn.scale()))
+            .ok()
+            .map(Kzt)
     }
 
     pub fn to_decimal(self) -> Decimal {
@@ -150,7 +152,8 @@ impl Currencies {
         let b = code.as_bytes();
         (2..=10).contains(&b.len())
             && b[0].is_ascii_uppercase()
-            && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && b.iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     }
 
     pub fn get(&self, code: &str) -> Option<Currency> {
@@ -197,14 +200,19 @@ mod tests {
 
     #[test]
     fn decimals_parse_exactly() {
-        assert_eq!(parse_decimal("1250000.00").unwrap().to_string(), "1250000.00");
+        assert_eq!(
+            parse_decimal("1250000.00").unwrap().to_string(),
+            "1250000.00"
+        );
         assert_eq!(parse_decimal("0.002941").unwrap().to_string(), "0.002941");
         assert_eq!(parse_decimal("-5").unwrap().to_string(), "-5");
         assert_eq!(
             parse_decimal("0.000000000000000001").unwrap().to_string(),
             "0.000000000000000001"
         );
-        for bad in ["", "1,000", "1e6", " 1", "1.", ".5", "1.2.3", "abc", "-", "NaN"] {
+        for bad in [
+            "", "1,000", "1e6", " 1", "1.", ".5", "1.2.3", "abc", "-", "NaN",
+        ] {
             assert!(parse_decimal(bad).is_err(), "{bad:?} must be refused");
         }
         assert!(matches!(
@@ -215,11 +223,20 @@ mod tests {
 
     #[test]
     fn tenge_is_exact_or_refused() {
-        assert_eq!(Kzt::exact(parse_decimal("600000.5").unwrap()), Some(Kzt(60_000_050)));
+        assert_eq!(
+            Kzt::exact(parse_decimal("600000.5").unwrap()),
+            Some(Kzt(60_000_050))
+        );
         assert_eq!(Kzt::exact(parse_decimal("1.230").unwrap()), Some(Kzt(123)));
         assert_eq!(Kzt::exact(parse_decimal("1.235").unwrap()), None);
-        assert_eq!(Kzt::rounded(parse_decimal("1.235").unwrap()), Some(Kzt(124)));
-        assert_eq!(Kzt::rounded(parse_decimal("1.225").unwrap()), Some(Kzt(122)));
+        assert_eq!(
+            Kzt::rounded(parse_decimal("1.235").unwrap()),
+            Some(Kzt(124))
+        );
+        assert_eq!(
+            Kzt::rounded(parse_decimal("1.225").unwrap()),
+            Some(Kzt(122))
+        );
         assert_eq!(Kzt(123_456_789).to_string(), "1234567.89");
         assert_eq!(Kzt(50_000_001).grouped(), "500,000.01 KZT");
         assert_eq!(Kzt(-100).grouped(), "-1.00 KZT");

@@ -15,7 +15,9 @@ pub enum TimeError {
     Timestamp(String),
     #[error("'{0}' is not a date (YYYY-MM-DD)")]
     Date(String),
-    #[error("'{0}' is not a calendar date or time (month, day, hour, minute or offset out of range)")]
+    #[error(
+        "'{0}' is not a calendar date or time (month, day, hour, minute or offset out of range)"
+    )]
     Calendar(String),
     #[error("'{0}' is out of range (years {MIN_YEAR} to {MAX_YEAR})")]
     OutOfRange(String),
@@ -115,9 +117,7 @@ pub fn digits(b: &[u8]) -> Option<u32> {
 impl Timestamp {
     /// From a local calendar time and its offset east of UTC, in seconds.
     pub fn from_local(date: Date, h: u32, m: u32, s: u32, offset_secs: i32) -> Timestamp {
-        Timestamp(
-            date.start().0 + i64::from(h * 3600 + m * 60 + s) - i64::from(offset_secs),
-        )
+        Timestamp(date.start().0 + i64::from(h * 3600 + m * 60 + s) - i64::from(offset_secs))
     }
 
     /// Parses RFC 3339 (`2025-03-14T09:26:53+05:00`, `…Z`, optional fraction, which is
@@ -215,7 +215,12 @@ mod tests {
             assert_eq!(Date::from_ymd(y, m, d), Some(Date(days)));
         }
         assert_eq!(Date::from_ymd(1970, 1, 1), Some(Date(0)));
-        assert_eq!(Date::from_ymd(2024, 2, 29).map(|d| d.to_string()).as_deref(), Some("2024-02-29"));
+        assert_eq!(
+            Date::from_ymd(2024, 2, 29)
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("2024-02-29")
+        );
         assert_eq!(Date::from_ymd(2025, 2, 29), None);
         assert_eq!(Date::from_ymd(1900, 2, 29), None);
         assert!(Date::from_ymd(2000, 2, 29).is_some());
@@ -242,7 +247,10 @@ mod tests {
             "2025-03-14T09:26:53ZZ",
             "2025-03-14T09:26:53.Z",
         ] {
-            assert!(matches!(Timestamp::parse_rfc3339(bad), Err(TimeError::Timestamp(_))), "{bad}");
+            assert!(
+                matches!(Timestamp::parse_rfc3339(bad), Err(TimeError::Timestamp(_))),
+                "{bad}"
+            );
         }
         assert!(matches!(
             Timestamp::parse_rfc3339("2025-02-30T00:00:00Z"),
@@ -261,8 +269,14 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(Date::parse("2026-01-01").unwrap().to_string(), "2026-01-01");
-        assert!(matches!(Date::parse("2026-13-01"), Err(TimeError::Calendar(_))));
+        assert!(matches!(
+            Date::parse("2026-13-01"),
+            Err(TimeError::Calendar(_))
+        ));
         assert!(matches!(Date::parse("26-01-01"), Err(TimeError::Date(_))));
-        assert!(matches!(Date::parse("3000-01-01"), Err(TimeError::OutOfRange(_))));
+        assert!(matches!(
+            Date::parse("3000-01-01"),
+            Err(TimeError::OutOfRange(_))
+        ));
     }
 }

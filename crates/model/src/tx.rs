@@ -345,15 +345,14 @@ impl Transactions {
         ]
     }
 
-    /// Appends another store's rows, mapping its account ids through `account_map` (its id →
-    /// this store's id). This is how chunks parsed in parallel become one store.
-    pub fn append(&mut self, other: Transactions, account_map: &[u32]) {
+    /// Appends another store's rows (whose account and currency ids must already be this
+    /// store's). This is how chunks parsed in parallel become one store.
+    pub fn append(&mut self, other: Transactions) {
         let (n, m) = (self.len(), other.len());
-        let map = |a: &u32| if *a == NO_ACCOUNT { NO_ACCOUNT } else { account_map[*a as usize] };
         self.ids.append(other.ids);
         self.ts.extend(other.ts);
-        self.from.extend(other.from.iter().map(map));
-        self.to.extend(other.to.iter().map(map));
+        self.from.extend(other.from);
+        self.to.extend(other.to);
         self.kind.extend(other.kind);
         self.amount.extend(other.amount);
         self.currency.extend(other.currency);
@@ -459,7 +458,10 @@ impl Transactions {
         .iter()
         .map(|c| c.heap_bytes())
         .sum();
-        fixed + strs + self.attrs.iter().map(StrColumn::heap_bytes).sum::<usize>() + self.ids.heap_bytes()
+        fixed
+            + strs
+            + self.attrs.iter().map(StrColumn::heap_bytes).sum::<usize>()
+            + self.ids.heap_bytes()
     }
 }
 
@@ -512,7 +514,8 @@ mod tests {
         b.set_biometric(0, Some(Biometric::Failed));
         b.push(core(20, 0, NO_ACCOUNT));
         b.attr_mut("channel").set(0, Some("app"));
-        a.append(b, &[7]);
+        b.from[0] = 7;
+        a.append(b);
         a.finish();
         assert_eq!(a.len(), 2);
         assert_eq!(a.from, vec![0, 7]);
