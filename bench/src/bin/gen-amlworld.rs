@@ -554,7 +554,7 @@ fn write_accounts(cfg: &Config, world: &World) -> io::Result<Stats> {
         line.clear();
         let bank = world.bank_of(acct);
         let city = CITIES[(mix64(cfg.seed ^ bank as u64) % CITIES.len() as u64) as usize];
-        if bank % 3 == 0 {
+        if bank.is_multiple_of(3) {
             line.extend_from_slice(b"Bank of ");
             line.extend_from_slice(city.as_bytes());
         } else {

@@ -50,7 +50,11 @@ fn describe(ds: &Dataset, row: usize) -> String {
         t.amount_kzt[row].grouped()
     );
     if cur != finmon_model::Currency::KZT {
-        s.push_str(&format!(" ({} {})", t.amount[row], ds.currencies.code(cur)));
+        s.push_str(&format!(
+            " ({} {})",
+            t.amount.get(row),
+            ds.currencies.code(cur)
+        ));
     }
     s.push_str(&format!(" on {}", t.ts[row]));
     if t.from[row] != NO_ACCOUNT {

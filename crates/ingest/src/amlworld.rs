@@ -269,65 +269,6 @@ pub fn labels(
     (labels, unmatched)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps() {
-        let (t, d) = parse_timestamp("2022/09/01 00:20").unwrap();
-        assert_eq!(t.to_string(), "2022-09-01T00:20:00Z");
-        assert_eq!(d.to_string(), "2022-09-01");
-        for bad in [
-            "2022-09-01 00:20",
-            "2022/09/31 00:20",
-            "2022/09/01 24:00",
-            "2022/09/01 0:20",
-        ] {
-            assert!(parse_timestamp(bad).is_none(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn patterns_become_groups() {
-        let laundering = vec![
-            (2, "a,1".to_string()),
-            (3, "b,1".to_string()),
-            (4, "a,1".to_string()),
-            (9, "z,1".to_string()),
-        ];
-        let patterns = "BEGIN LAUNDERING ATTEMPT - FAN-OUT\na,1\nb,1\nEND LAUNDERING ATTEMPT - FAN-OUT\n\nBEGIN LAUNDERING ATTEMPT - CYCLE:  Max 3 hops\na,1\nq,1\nEND LAUNDERING ATTEMPT - CYCLE\n";
-        let (labels, unmatched) = labels(&laundering, Some(patterns), |id| {
-            Some((format!("acc{id}"), "hub".to_string()))
-        });
-        let tx: Vec<(String, Typology, Option<String>)> = labels
-            .iter()
-            .filter(|l| l.subject.kind == SubjectKind::Transaction)
-            .map(|l| (l.subject.id.clone(), l.typology, l.group_id.clone()))
-            .collect();
-        assert_eq!(
-            tx,
-            vec![
-                ("2".into(), Typology::FanOut, Some("attempt-1".into())),
-                ("3".into(), Typology::FanOut, Some("attempt-1".into())),
-                ("4".into(), Typology::Cycle, Some("attempt-2".into())),
-                ("9".into(), Typology::Laundering, None),
-            ]
-        );
-        assert_eq!(unmatched, vec![(8, "q,1".to_string())]);
-        let hub: Vec<_> = labels
-            .iter()
-            .filter(|l| l.subject.id == "hub")
-            .map(|l| l.group_id.clone().unwrap())
-            .collect();
-        assert_eq!(
-            hub,
-            ["attempt-1", "attempt-2"],
-            "one account label per attempt"
-        );
-    }
-}
-
 /// One `*_accounts.csv` row: the account, its holder entity and its bank.
 pub struct AccountRow {
     pub account: finmon_model::Account,
@@ -399,3 +340,62 @@ pub static ACCOUNTS: crate::tables::Spec<AccountRow> = crate::tables::Spec {
         ))
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        let (t, d) = parse_timestamp("2022/09/01 00:20").unwrap();
+        assert_eq!(t.to_string(), "2022-09-01T00:20:00Z");
+        assert_eq!(d.to_string(), "2022-09-01");
+        for bad in [
+            "2022-09-01 00:20",
+            "2022/09/31 00:20",
+            "2022/09/01 24:00",
+            "2022/09/01 0:20",
+        ] {
+            assert!(parse_timestamp(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn patterns_become_groups() {
+        let laundering = vec![
+            (2, "a,1".to_string()),
+            (3, "b,1".to_string()),
+            (4, "a,1".to_string()),
+            (9, "z,1".to_string()),
+        ];
+        let patterns = "BEGIN LAUNDERING ATTEMPT - FAN-OUT\na,1\nb,1\nEND LAUNDERING ATTEMPT - FAN-OUT\n\nBEGIN LAUNDERING ATTEMPT - CYCLE:  Max 3 hops\na,1\nq,1\nEND LAUNDERING ATTEMPT - CYCLE\n";
+        let (labels, unmatched) = labels(&laundering, Some(patterns), |id| {
+            Some((format!("acc{id}"), "hub".to_string()))
+        });
+        let tx: Vec<(String, Typology, Option<String>)> = labels
+            .iter()
+            .filter(|l| l.subject.kind == SubjectKind::Transaction)
+            .map(|l| (l.subject.id.clone(), l.typology, l.group_id.clone()))
+            .collect();
+        assert_eq!(
+            tx,
+            vec![
+                ("2".into(), Typology::FanOut, Some("attempt-1".into())),
+                ("3".into(), Typology::FanOut, Some("attempt-1".into())),
+                ("4".into(), Typology::Cycle, Some("attempt-2".into())),
+                ("9".into(), Typology::Laundering, None),
+            ]
+        );
+        assert_eq!(unmatched, vec![(8, "q,1".to_string())]);
+        let hub: Vec<_> = labels
+            .iter()
+            .filter(|l| l.subject.id == "hub")
+            .map(|l| l.group_id.clone().unwrap())
+            .collect();
+        assert_eq!(
+            hub,
+            ["attempt-1", "attempt-2"],
+            "one account label per attempt"
+        );
+    }
+}

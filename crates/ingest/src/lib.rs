@@ -576,13 +576,14 @@ fn load_amlworld(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), 
         None
     };
     let tx = &ds.transactions;
-    let index: std::collections::HashMap<u64, usize> = match &tx.ids {
-        finmon_model::TxIds::Numeric(v) => v.iter().enumerate().map(|(i, &id)| (id, i)).collect(),
-        finmon_model::TxIds::Text { .. } => Default::default(),
-    };
     let accounts = &ds.accounts;
+    // Ids are line numbers, increasing through the file: a binary search finds a row.
+    let row_of = |id: u64| match &tx.ids {
+        finmon_model::TxIds::Text { .. } => None,
+        ids => ids.position_numeric(id),
+    };
     let (labels, unmatched) = amlworld::labels(&laundering, patterns.as_deref(), |id| {
-        let row = *index.get(&id)?;
+        let row = row_of(id)?;
         Some((
             accounts.key(tx.from[row] as usize).to_string(),
             accounts.key(tx.to[row] as usize).to_string(),

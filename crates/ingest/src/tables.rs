@@ -12,7 +12,7 @@ use finmon_model::{
     Label, License, Party, PartyKind, Recording, Subject, SubjectKind, Typology,
 };
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 /// Keys seen so far, with the line and a fingerprint of the row that first gave them: a re-sent
 /// identical row is a duplicate, a different row under the same key a conflict.
@@ -27,11 +27,14 @@ pub enum Check {
     Same,
 }
 
+/// A hash of a row's cells: equal rows, equal prints (within one run; the seed is random).
+pub fn fingerprint(hasher: &hashbrown::DefaultHashBuilder, fields: &[Option<&str>]) -> u64 {
+    hasher.hash_one(fields)
+}
+
 impl Seen {
     pub fn fingerprint(&self, fields: &[Option<&str>]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        fields.hash(&mut h);
-        h.finish()
+        fingerprint(&self.hasher, fields)
     }
 
     pub fn check(
@@ -54,13 +57,15 @@ impl Seen {
     }
 }
 
+/// Parses one row: its key (for duplicate detection) and value.
+pub type ParseRow<T> = fn(&ColumnMap, &[Option<&str>]) -> Result<(String, T), RowError>;
+
 /// How one reference table is read.
 pub struct Spec<T> {
     pub table: &'static str,
     pub known: &'static [&'static str],
     pub required: &'static [&'static str],
-    /// The row's key (for duplicate detection) and value.
-    pub parse: fn(&ColumnMap, &[Option<&str>]) -> Result<(String, T), RowError>,
+    pub parse: ParseRow<T>,
 }
 
 pub struct RefSink<T: 'static> {

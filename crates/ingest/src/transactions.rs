@@ -10,7 +10,6 @@ use finmon_model::tx::{TxCore, NO_ACCOUNT};
 use finmon_model::{
     Biometric, Currencies, Currency, Date, Interner, Kzt, Rates, Timestamp, Transactions, TxKind,
 };
-use std::hash::{BuildHasher, Hash, Hasher};
 
 /// An account id a chunk made itself: the high bit marks it, the rest indexes the chunk's own
 /// interner, and the merge maps it to the global id.
@@ -174,9 +173,7 @@ impl<'a> TxChunk<'a> {
                         ),
                     )
                 })?;
-                amount
-                    .checked_mul(rate)
-                    .and_then(Kzt::rounded)
+                Kzt::value_of(amount, rate)
                     .ok_or_else(|| RowError::new("amount", "amount too large to value in KZT"))?
             }
         };
@@ -215,9 +212,7 @@ impl<'a> TxChunk<'a> {
     }
 
     pub fn fingerprint(&self, fields: &[Option<&str>]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        fields.hash(&mut h);
-        h.finish()
+        crate::tables::fingerprint(&self.hasher, fields)
     }
 
     /// Lets go of the shared context, so that the merge may change what it borrowed.

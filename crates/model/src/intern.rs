@@ -9,12 +9,26 @@ use std::hash::BuildHasher;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sym(pub u32);
 
+/// Keys up to this long live inside the hash table entry itself, so that a lookup touches one
+/// cache line instead of chasing into the arena: most ids (accounts, devices, ATMs) are short.
+const INLINE: usize = 22;
+
+#[derive(Clone, Copy)]
+struct Slot {
+    id: u32,
+    /// Key length if it is inline, `u8::MAX` otherwise.
+    len: u8,
+    bytes: [u8; INLINE],
+    /// High bits of the hash, to reject most mismatches of long keys without the arena.
+    tag: u8,
+}
+
 #[derive(Clone, Default)]
 pub struct Interner {
     bytes: String,
     /// `ends[i]` is where string `i` ends in `bytes`; it starts where `i - 1` ends.
     ends: Vec<usize>,
-    table: HashTable<u32>,
+    table: HashTable<Slot>,
     hasher: DefaultHashBuilder,
 }
 
@@ -24,6 +38,12 @@ impl std::fmt::Debug for Interner {
             .field("len", &self.len())
             .finish()
     }
+}
+
+fn arena_get<'a>(bytes: &'a str, ends: &[usize], id: u32) -> &'a str {
+    let i = id as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &bytes[start..ends[i]]
 }
 
 impl Interner {
@@ -40,39 +60,56 @@ impl Interner {
     }
 
     pub fn resolve(&self, sym: Sym) -> &str {
-        let i = sym.0 as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
+        arena_get(&self.bytes, &self.ends, sym.0)
+    }
+
+    #[inline]
+    fn matches(bytes: &str, ends: &[usize], slot: &Slot, s: &str, tag: u8) -> bool {
+        if (slot.len as usize) <= INLINE {
+            slot.len as usize == s.len() && &slot.bytes[..s.len()] == s.as_bytes()
+        } else {
+            slot.tag == tag && s.len() > INLINE && arena_get(bytes, ends, slot.id) == s
+        }
     }
 
     pub fn get(&self, s: &str) -> Option<Sym> {
         let h = self.hasher.hash_one(s);
+        let tag = (h >> 56) as u8;
         self.table
-            .find(h, |&id| self.resolve(Sym(id)) == s)
-            .map(|&id| Sym(id))
+            .find(h, |slot| {
+                Self::matches(&self.bytes, &self.ends, slot, s, tag)
+            })
+            .map(|slot| Sym(slot.id))
     }
 
     /// The id of `s`, adding it if new. Panics only past 4 billion distinct strings.
     pub fn intern(&mut self, s: &str) -> Sym {
         let h = self.hasher.hash_one(s);
+        let tag = (h >> 56) as u8;
         let (bytes, ends) = (&self.bytes, &self.ends);
-        let resolve = |id: u32| {
-            let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            &bytes[start..ends[i]]
-        };
-        if let Some(&id) = self.table.find(h, |&id| resolve(id) == s) {
-            return Sym(id);
+        if let Some(slot) = self
+            .table
+            .find(h, |slot| Self::matches(bytes, ends, slot, s, tag))
+        {
+            return Sym(slot.id);
         }
         let id = u32::try_from(self.ends.len()).expect("more than 4 billion distinct strings");
         self.bytes.push_str(s);
         self.ends.push(self.bytes.len());
+        let mut slot = Slot {
+            id,
+            len: u8::MAX,
+            bytes: [0; INLINE],
+            tag,
+        };
+        if s.len() <= INLINE {
+            slot.len = s.len() as u8;
+            slot.bytes[..s.len()].copy_from_slice(s.as_bytes());
+        }
         let hasher = &self.hasher;
         let (bytes, ends) = (&self.bytes, &self.ends);
-        self.table.insert_unique(h, id, |&id| {
-            let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            hasher.hash_one(&bytes[start..ends[i]])
+        self.table.insert_unique(h, slot, |slot| {
+            hasher.hash_one(arena_get(bytes, ends, slot.id))
         });
         Sym(id)
     }
@@ -84,6 +121,11 @@ impl Interner {
     /// Adds every string of `other` and returns, for each of `other`'s ids, its id here. Used to
     /// merge the interners that parallel parsers fill chunk by chunk.
     pub fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        let hasher = &self.hasher;
+        let (bytes, ends) = (&self.bytes, &self.ends);
+        self.table.reserve(other.len(), |slot| {
+            hasher.hash_one(arena_get(bytes, ends, slot.id))
+        });
         other.iter().map(|(_, s)| self.intern(s).0).collect()
     }
 
@@ -93,16 +135,15 @@ impl Interner {
         self.ends.shrink_to_fit();
         let hasher = &self.hasher;
         let (bytes, ends) = (&self.bytes, &self.ends);
-        self.table.shrink_to_fit(|&id| {
-            let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            hasher.hash_one(&bytes[start..ends[i]])
-        });
+        self.table
+            .shrink_to_fit(|slot| hasher.hash_one(arena_get(bytes, ends, slot.id)));
     }
 
     /// Bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
+        self.bytes.capacity()
+            + self.ends.capacity() * 8
+            + self.table.capacity() * (std::mem::size_of::<Slot>() + 1)
     }
 }
 
@@ -125,6 +166,12 @@ mod tests {
             i.intern(&n.to_string());
         }
         assert_eq!(i.get("9999").map(|s| i.resolve(s)), Some("9999"));
+        let long = "a-key-longer-than-twenty-two-bytes-lives-in-the-arena";
+        let id = i.intern(long);
+        assert_eq!(i.intern(long), id);
+        assert_eq!(i.get(long), Some(id));
+        assert_eq!(i.get(&long[..long.len() - 1]), None);
+        assert_eq!(i.resolve(id), long);
         i.shrink_to_fit();
         assert_eq!(i.get("5000").map(|s| i.resolve(s)), Some("5000"));
     }

@@ -17,7 +17,18 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone)]
 pub enum TxIds {
     Numeric(Vec<u64>),
-    Text { bytes: String, ends: Vec<usize> },
+    /// Numeric ids that all fit in 32 bits, compacted after loading.
+    Small(Vec<u32>),
+    /// Consecutive numeric ids `start, start + 1, …` (an adapter's line numbers with no row
+    /// rejected): nothing stored per row.
+    Range {
+        start: u64,
+        len: usize,
+    },
+    Text {
+        bytes: String,
+        ends: Vec<usize>,
+    },
 }
 
 impl Default for TxIds {
@@ -43,7 +54,35 @@ impl TxIds {
     pub fn len(&self) -> usize {
         match self {
             TxIds::Numeric(v) => v.len(),
+            TxIds::Small(v) => v.len(),
+            TxIds::Range { len, .. } => *len,
             TxIds::Text { ends, .. } => ends.len(),
+        }
+    }
+
+    /// The row of a numeric id, when the ids increase with the rows (line numbers do).
+    pub fn position_numeric(&self, id: u64) -> Option<usize> {
+        match self {
+            TxIds::Numeric(v) => v.binary_search(&id).ok(),
+            TxIds::Small(v) => u32::try_from(id)
+                .ok()
+                .and_then(|id| v.binary_search(&id).ok()),
+            TxIds::Range { start, len } => {
+                let row = id.checked_sub(*start)? as usize;
+                (row < *len).then_some(row)
+            }
+            TxIds::Text { .. } => None,
+        }
+    }
+
+    /// Back from the compact form, before rows are added or removed.
+    fn widen(&mut self) {
+        match self {
+            TxIds::Small(v) => *self = TxIds::Numeric(v.iter().map(|&x| u64::from(x)).collect()),
+            TxIds::Range { start, len } => {
+                *self = TxIds::Numeric((*start..*start + *len as u64).collect())
+            }
+            _ => {}
         }
     }
 
@@ -52,12 +91,13 @@ impl TxIds {
     }
 
     pub fn push(&mut self, id: &str) {
+        self.widen();
         if let TxIds::Numeric(v) = self {
             if let Some(n) = canonical_u64(id) {
                 v.push(n);
                 return;
             }
-            self.to_text();
+            self.make_text();
         }
         if let TxIds::Text { bytes, ends } = self {
             bytes.push_str(id);
@@ -66,16 +106,19 @@ impl TxIds {
     }
 
     pub fn push_numeric(&mut self, id: u64) {
+        self.widen();
         match self {
-            TxIds::Numeric(v) => v.push(id),
             TxIds::Text { bytes, ends } => {
                 bytes.push_str(&id.to_string());
                 ends.push(bytes.len());
             }
+            TxIds::Numeric(v) => v.push(id),
+            TxIds::Small(_) | TxIds::Range { .. } => unreachable!("widened above"),
         }
     }
 
-    fn to_text(&mut self) {
+    fn make_text(&mut self) {
+        self.widen();
         if let TxIds::Numeric(v) = self {
             let mut bytes = String::with_capacity(v.len() * 8);
             let mut ends = Vec::with_capacity(v.len());
@@ -90,6 +133,8 @@ impl TxIds {
     pub fn get(&self, row: usize) -> std::borrow::Cow<'_, str> {
         match self {
             TxIds::Numeric(v) => v[row].to_string().into(),
+            TxIds::Small(v) => v[row].to_string().into(),
+            TxIds::Range { start, .. } => (start + row as u64).to_string().into(),
             TxIds::Text { bytes, ends } => {
                 let start = if row == 0 { 0 } else { ends[row - 1] };
                 bytes[start..ends[row]].into()
@@ -97,11 +142,13 @@ impl TxIds {
         }
     }
 
-    pub fn append(&mut self, other: TxIds) {
+    pub fn append(&mut self, mut other: TxIds) {
+        self.widen();
+        other.widen();
         match (&mut *self, other) {
             (TxIds::Numeric(a), TxIds::Numeric(b)) => a.extend(b),
             (_, other) => {
-                self.to_text();
+                self.make_text();
                 if let TxIds::Text { bytes, ends } = self {
                     for i in 0..other.len() {
                         bytes.push_str(&other.get(i));
@@ -113,8 +160,10 @@ impl TxIds {
     }
 
     fn retain(&mut self, keep: &[bool]) {
+        self.widen();
         match self {
             TxIds::Numeric(v) => retain_by(v, keep),
+            TxIds::Small(_) | TxIds::Range { .. } => unreachable!("widened above"),
             TxIds::Text { .. } => {
                 let mut out = TxIds::Text {
                     bytes: String::new(),
@@ -131,8 +180,21 @@ impl TxIds {
     }
 
     fn shrink_to_fit(&mut self) {
+        if let TxIds::Numeric(v) = self {
+            let consecutive = v.windows(2).all(|w| w[0].checked_add(1) == Some(w[1]));
+            if consecutive && !v.is_empty() {
+                *self = TxIds::Range {
+                    start: v[0],
+                    len: v.len(),
+                };
+            } else if v.iter().all(|&x| x <= u64::from(u32::MAX)) {
+                *self = TxIds::Small(v.iter().map(|&x| x as u32).collect());
+            }
+        }
         match self {
             TxIds::Numeric(v) => v.shrink_to_fit(),
+            TxIds::Small(v) => v.shrink_to_fit(),
+            TxIds::Range { .. } => {}
             TxIds::Text { bytes, ends } => {
                 bytes.shrink_to_fit();
                 ends.shrink_to_fit();
@@ -143,6 +205,8 @@ impl TxIds {
     fn heap_bytes(&self) -> usize {
         match self {
             TxIds::Numeric(v) => v.capacity() * 8,
+            TxIds::Small(v) => v.capacity() * 4,
+            TxIds::Range { .. } => 0,
             TxIds::Text { bytes, ends } => bytes.capacity() + ends.capacity() * 8,
         }
     }
@@ -156,13 +220,35 @@ fn retain_by<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
     });
 }
 
+/// How a text column stores its rows. Built dense; compacted after loading to the narrowest
+/// form that fits: one byte a row for a column of few values (a payment format), or only the
+/// rows that have a value for a mostly-empty column.
+#[derive(Debug, Clone)]
+enum Cells {
+    Dense(Vec<u32>),
+    /// Values below `u8::MAX`; `u8::MAX` is none.
+    Narrow(Vec<u8>),
+    /// (row, value) of the rows that have a value, by row; `len` rows in all.
+    Sparse {
+        rows: Vec<u32>,
+        syms: Vec<u32>,
+        len: usize,
+    },
+}
+
+impl Default for Cells {
+    fn default() -> Self {
+        Cells::Dense(Vec::new())
+    }
+}
+
 /// An optional text column: interned values, `None` for an empty cell. A column the input does
-/// not have costs nothing (its value vector stays empty).
+/// not have costs nothing (it has no rows).
 #[derive(Debug, Clone, Default)]
 pub struct StrColumn {
     pub name: String,
     pub values: Interner,
-    rows: Vec<u32>,
+    cells: Cells,
 }
 
 impl StrColumn {
@@ -173,35 +259,76 @@ impl StrColumn {
         }
     }
 
+    fn len(&self) -> usize {
+        match &self.cells {
+            Cells::Dense(v) => v.len(),
+            Cells::Narrow(v) => v.len(),
+            Cells::Sparse { len, .. } => *len,
+        }
+    }
+
     /// Whether the input had this column at all.
     pub fn is_present(&self) -> bool {
-        !self.rows.is_empty()
+        self.len() > 0
     }
 
-    /// Appends the value of row `row`; earlier rows of an absent column are filled with `None`.
+    /// The dense form, for changes.
+    fn dense(&mut self) -> &mut Vec<u32> {
+        let dense = match std::mem::take(&mut self.cells) {
+            Cells::Dense(v) => v,
+            Cells::Narrow(v) => v
+                .into_iter()
+                .map(|x| if x == u8::MAX { NONE } else { u32::from(x) })
+                .collect(),
+            Cells::Sparse { rows, syms, len } => {
+                let mut v = vec![NONE; len];
+                for (r, s) in rows.into_iter().zip(syms) {
+                    v[r as usize] = s;
+                }
+                v
+            }
+        };
+        self.cells = Cells::Dense(dense);
+        match &mut self.cells {
+            Cells::Dense(v) => v,
+            _ => unreachable!("just set"),
+        }
+    }
+
+    /// Sets the value of row `row`, the next row; earlier rows of a column first seen now are
+    /// `None`.
     pub fn set(&mut self, row: usize, value: Option<&str>) {
-        if self.rows.len() < row {
-            self.rows.resize(row, NONE);
-        }
         let v = value.map_or(NONE, |s| self.values.intern(s).0);
-        self.rows.push(v);
-    }
-
-    pub fn get(&self, row: usize) -> Option<&str> {
-        match self.rows.get(row) {
-            Some(&v) if v != NONE => Some(self.values.resolve(crate::Sym(v))),
-            _ => None,
+        let rows = self.dense();
+        if rows.len() < row {
+            rows.resize(row, NONE);
         }
+        rows.push(v);
     }
 
     /// The interned id of a row's value (for grouping by value without string compares).
     pub fn sym(&self, row: usize) -> Option<u32> {
-        self.rows.get(row).copied().filter(|&v| v != NONE)
+        let v = match &self.cells {
+            Cells::Dense(v) => v.get(row).copied().unwrap_or(NONE),
+            Cells::Narrow(v) => match v.get(row) {
+                Some(&x) if x != u8::MAX => u32::from(x),
+                _ => NONE,
+            },
+            Cells::Sparse { rows, syms, .. } => match rows.binary_search(&(row as u32)) {
+                Ok(i) => syms[i],
+                Err(_) => NONE,
+            },
+        };
+        (v != NONE).then_some(v)
+    }
+
+    pub fn get(&self, row: usize) -> Option<&str> {
+        self.sym(row).map(|v| self.values.resolve(crate::Sym(v)))
     }
 
     fn pad(&mut self, len: usize) {
-        if self.is_present() && self.rows.len() < len {
-            self.rows.resize(len, NONE);
+        if self.is_present() && self.len() < len {
+            self.dense().resize(len, NONE);
         }
     }
 
@@ -211,25 +338,136 @@ impl StrColumn {
             return;
         }
         other.pad(other_len);
-        if self.rows.len() < self_len {
-            self.rows.resize(self_len, NONE);
-        }
         let remap = self.values.absorb(&other.values);
-        self.rows.extend(
-            other
-                .rows
+        let theirs = std::mem::take(other.dense());
+        let mine = self.dense();
+        if mine.len() < self_len {
+            mine.resize(self_len, NONE);
+        }
+        mine.extend(
+            theirs
                 .iter()
                 .map(|&v| if v == NONE { NONE } else { remap[v as usize] }),
         );
     }
 
-    fn shrink_to_fit(&mut self) {
-        self.rows.shrink_to_fit();
+    fn retain(&mut self, keep: &[bool]) {
+        if self.is_present() {
+            self.pad(keep.len());
+            retain_by(self.dense(), keep);
+        }
+    }
+
+    /// Picks the narrowest storage and releases spare capacity.
+    fn compact(&mut self) {
         self.values.shrink_to_fit();
+        let Cells::Dense(v) = &mut self.cells else {
+            return;
+        };
+        let len = v.len();
+        let filled = v.iter().filter(|&&x| x != NONE).count();
+        self.cells = if filled * 8 < len {
+            let (rows, syms) = v
+                .iter()
+                .enumerate()
+                .filter(|(_, &x)| x != NONE)
+                .map(|(r, &x)| (r as u32, x))
+                .unzip();
+            Cells::Sparse { rows, syms, len }
+        } else if self.values.len() < usize::from(u8::MAX) {
+            Cells::Narrow(
+                v.iter()
+                    .map(|&x| if x == NONE { u8::MAX } else { x as u8 })
+                    .collect(),
+            )
+        } else {
+            v.shrink_to_fit();
+            Cells::Dense(std::mem::take(v))
+        };
     }
 
     fn heap_bytes(&self) -> usize {
-        self.rows.capacity() * 4 + self.values.heap_bytes()
+        let cells = match &self.cells {
+            Cells::Dense(v) => v.capacity() * 4,
+            Cells::Narrow(v) => v.capacity(),
+            Cells::Sparse { rows, syms, .. } => (rows.capacity() + syms.capacity()) * 4,
+        };
+        cells + self.values.heap_bytes()
+    }
+}
+
+/// Exact amounts in 9 bytes a row: a 64-bit mantissa and a decimal scale. The rare amount whose
+/// mantissa needs more (an ETH amount to 18 decimals, say) is kept whole on the side.
+#[derive(Debug, Clone, Default)]
+pub struct Amounts {
+    mantissa: Vec<i64>,
+    scale: Vec<u8>,
+    /// Rows whose mantissa is `i64::MIN`: their full value, by row.
+    big: Vec<(u32, Decimal)>,
+}
+
+impl Amounts {
+    pub fn len(&self) -> usize {
+        self.mantissa.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.mantissa.is_empty()
+    }
+
+    pub fn push(&mut self, d: Decimal) {
+        match i64::try_from(d.mantissa()) {
+            Ok(m) if m != i64::MIN => {
+                self.mantissa.push(m);
+                self.scale.push(d.scale() as u8);
+            }
+            _ => {
+                self.big.push((self.mantissa.len() as u32, d));
+                self.mantissa.push(i64::MIN);
+                self.scale.push(0);
+            }
+        }
+    }
+
+    pub fn get(&self, row: usize) -> Decimal {
+        match self.mantissa[row] {
+            i64::MIN => {
+                let i = self
+                    .big
+                    .binary_search_by_key(&(row as u32), |&(r, _)| r)
+                    .expect("a big amount is recorded for its row");
+                self.big[i].1
+            }
+            m => Decimal::new(m, u32::from(self.scale[row])),
+        }
+    }
+
+    fn append(&mut self, other: Amounts) {
+        let offset = self.len() as u32;
+        self.mantissa.extend(other.mantissa);
+        self.scale.extend(other.scale);
+        self.big
+            .extend(other.big.into_iter().map(|(r, d)| (r + offset, d)));
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        let mut out = Amounts::default();
+        for (row, &k) in keep.iter().enumerate() {
+            if k {
+                out.push(self.get(row));
+            }
+        }
+        *self = out;
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.mantissa.shrink_to_fit();
+        self.scale.shrink_to_fit();
+        self.big.shrink_to_fit();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.mantissa.capacity() * 8 + self.scale.capacity() + self.big.capacity() * 20
     }
 }
 
@@ -243,7 +481,7 @@ pub struct Transactions {
     pub from: Vec<u32>,
     pub to: Vec<u32>,
     pub kind: Vec<TxKind>,
-    pub amount: Vec<Decimal>,
+    pub amount: Amounts,
     pub currency: Vec<Currency>,
     /// Every amount valued in tenge: given, or derived from `rates` at ingest.
     pub amount_kzt: Vec<Kzt>,
@@ -354,7 +592,7 @@ impl Transactions {
         self.from.extend(other.from);
         self.to.extend(other.to);
         self.kind.extend(other.kind);
-        self.amount.extend(other.amount);
+        self.amount.append(other.amount);
         self.currency.extend(other.currency);
         self.amount_kzt.extend(other.amount_kzt);
         if !other.biometric.is_empty() || !self.biometric.is_empty() {
@@ -396,19 +634,18 @@ impl Transactions {
         retain_by(&mut self.from, keep);
         retain_by(&mut self.to, keep);
         retain_by(&mut self.kind, keep);
-        retain_by(&mut self.amount, keep);
+        self.amount.retain(keep);
         retain_by(&mut self.currency, keep);
         retain_by(&mut self.amount_kzt, keep);
         if !self.biometric.is_empty() {
             self.biometric.resize(keep.len(), 0);
             retain_by(&mut self.biometric, keep);
         }
-        let len = keep.len();
         for col in self.str_columns_mut().into_iter() {
-            retain_str(col, keep, len);
+            col.retain(keep);
         }
         for col in &mut self.attrs {
-            retain_str(col, keep, len);
+            col.retain(keep);
         }
     }
 
@@ -421,11 +658,11 @@ impl Transactions {
         }
         for col in self.str_columns_mut().into_iter() {
             col.pad(len);
-            col.shrink_to_fit();
+            col.compact();
         }
         for col in &mut self.attrs {
             col.pad(len);
-            col.shrink_to_fit();
+            col.compact();
         }
         self.ids.shrink_to_fit();
         self.ts.shrink_to_fit();
@@ -444,7 +681,7 @@ impl Transactions {
             + self.from.capacity() * 4
             + self.to.capacity() * 4
             + self.kind.capacity()
-            + self.amount.capacity() * 16
+            + self.amount.heap_bytes()
             + self.currency.capacity() * 2
             + self.amount_kzt.capacity() * 8
             + self.biometric.capacity();
@@ -462,13 +699,6 @@ impl Transactions {
             + strs
             + self.attrs.iter().map(StrColumn::heap_bytes).sum::<usize>()
             + self.ids.heap_bytes()
-    }
-}
-
-fn retain_str(col: &mut StrColumn, keep: &[bool], len: usize) {
-    if col.is_present() {
-        col.pad(len);
-        retain_by(&mut col.rows, keep);
     }
 }
 
@@ -526,6 +756,51 @@ mod tests {
         assert_eq!(a.biometric(1), Some(Biometric::Failed));
         assert_eq!(a.attr("channel").and_then(|c| c.get(1)), Some("app"));
         assert_eq!(a.attr("channel").and_then(|c| c.get(0)), None);
+    }
+
+    #[test]
+    fn text_columns_compact_and_still_read() {
+        let mut t = Transactions::new();
+        for i in 0..100usize {
+            t.ids.push(&i.to_string());
+            t.device_id
+                .set(i, Some(if i % 2 == 0 { "even" } else { "odd" }));
+            t.reference.set(i, (i == 42).then_some("memo"));
+            t.ip.set(i, Some(&format!("10.0.0.{i}")));
+            t.push(core(i as i64, 0, 1));
+        }
+        t.finish();
+        assert!(matches!(t.device_id.cells, Cells::Narrow(_)));
+        assert!(matches!(t.reference.cells, Cells::Sparse { .. }));
+        assert_eq!(t.device_id.get(3), Some("odd"));
+        assert_eq!(t.reference.get(42), Some("memo"));
+        assert_eq!(t.reference.get(41), None);
+        assert_eq!(t.ip.get(99), Some("10.0.0.99"));
+        assert!(matches!(t.ids, TxIds::Range { start: 0, len: 100 }));
+        assert_eq!(t.ids.position_numeric(57), Some(57));
+        // Changes after compaction still work (the column widens again).
+        t.retain(&(0..100).map(|i| i != 42).collect::<Vec<_>>());
+        assert_eq!(t.reference.get(42), None);
+        assert_eq!(t.device_id.get(42), Some("odd"));
+        assert_eq!(t.ids.get(42), "43");
+    }
+
+    #[test]
+    fn amounts_are_exact_at_any_scale() {
+        let mut a = Amounts::default();
+        let big = Decimal::from_i128_with_scale(123_456_789_012_345_678_901_234, 18);
+        a.push(Decimal::new(125_000_000, 2));
+        a.push(big);
+        a.push(Decimal::new(-5, 0));
+        assert_eq!(a.get(0).to_string(), "1250000.00");
+        assert_eq!(a.get(1), big);
+        assert_eq!(a.get(2).to_string(), "-5");
+        let mut b = Amounts::default();
+        b.push(big);
+        a.append(b);
+        assert_eq!(a.get(3), big);
+        a.retain(&[false, true, true, true]);
+        assert_eq!((a.get(0), a.get(2)), (big, big));
     }
 
     #[test]
