@@ -229,6 +229,11 @@ pub fn load(dir: &Path, opts: &Options) -> Result<Loaded, IngestError> {
         Format::Amlsim => load_amlsim(dir, opts, &mut loaded)?,
         Format::Amlworld => load_amlworld(dir, opts, &mut loaded)?,
     }
+    // Rejects found while merging come after the others: give them file order again.
+    loaded
+        .report
+        .rejects
+        .sort_by(|a, b| (&a.table, &a.file, a.line).cmp(&(&b.table, &b.file, b.line)));
     let ds = &mut loaded.dataset;
     loaded.report.accounts_created = ds.accounts.keys.len() - ds.accounts.rows.len();
     ds.accounts.keys.shrink_to_fit();
@@ -383,7 +388,7 @@ where
         let parsed = transactions::csv_parallel(
             &map[body_start..],
             first_line,
-            names.len(),
+            &names,
             threads,
             make_with_header,
         );

@@ -117,7 +117,7 @@ pub fn read_file(
             csv_rows(
                 &map[body_start..],
                 body_line,
-                names.len(),
+                &names,
                 sink,
                 &mut counts,
                 rejects,
@@ -175,11 +175,12 @@ pub fn csv_header(bytes: &[u8], path: &Path) -> Result<(Vec<String>, usize, u64)
 pub fn csv_rows(
     bytes: &[u8],
     first_line: u64,
-    ncols: usize,
+    names: &[String],
     sink: &mut dyn RowSink,
     counts: &mut Counts,
     rejects: &mut Vec<LineReject>,
 ) {
+    let ncols = names.len();
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -234,14 +235,8 @@ pub fn csv_rows(
         }
         if let Some(i) = bad_utf8 {
             spare = recycle(fields);
-            reject(
-                line,
-                Some(format!("#{}", i + 1)),
-                "invalid UTF-8".into(),
-                raw(),
-                counts,
-                rejects,
-            );
+            let reason = format!("invalid UTF-8 in column {}", names[i]);
+            reject(line, Some(names[i].clone()), reason, raw(), counts, rejects);
             continue;
         }
         feed(sink, line, &fields, raw, counts, rejects);
@@ -429,7 +424,7 @@ pub(crate) mod tests {
         );
         assert_eq!(rejects[0].raw, "bad,z");
         assert_eq!(rejects[2].raw, "3,\u{FFFD}");
-        assert_eq!(rejects[2].column.as_deref(), Some("#2"));
+        assert_eq!(rejects[2].column.as_deref(), Some("b"));
     }
 
     #[test]

@@ -329,7 +329,7 @@ pub struct Parsed<S> {
 pub fn csv_parallel<S, F>(
     body: &[u8],
     first_line: u64,
-    ncols: usize,
+    names: &[String],
     threads: usize,
     make: F,
 ) -> Vec<Parsed<S>>
@@ -382,7 +382,7 @@ where
                     let mut sink = make();
                     let mut counts = Counts::default();
                     let mut rejects = Vec::new();
-                    csv_rows(chunk, start, ncols, &mut sink, &mut counts, &mut rejects);
+                    csv_rows(chunk, start, names, &mut sink, &mut counts, &mut rejects);
                     Parsed {
                         sink,
                         counts,
