@@ -419,7 +419,7 @@ pub(crate) mod tests {
             [
                 (5, "bad row"),
                 (6, "expected 2 columns, found 1"),
-                (7, "invalid UTF-8")
+                (7, "invalid UTF-8 in column b")
             ]
         );
         assert_eq!(rejects[0].raw, "bad,z");
