@@ -19,7 +19,6 @@ use std::hash::BuildHasher;
 #[derive(Default)]
 pub struct Seen {
     map: HashMap<String, (u64, u64)>,
-    hasher: hashbrown::DefaultHashBuilder,
 }
 
 pub enum Check {
@@ -27,14 +26,15 @@ pub enum Check {
     Same,
 }
 
-/// A hash of a row's cells: equal rows, equal prints (within one run; the seed is random).
-pub fn fingerprint(hasher: &hashbrown::DefaultHashBuilder, fields: &[Option<&str>]) -> u64 {
-    hasher.hash_one(fields)
+/// A hash of a row's cells: equal rows, equal prints. The seed is fixed, so that rows parsed
+/// on different threads compare.
+pub fn fingerprint(fields: &[Option<&str>]) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x5EED_F1A6).hash_one(fields)
 }
 
 impl Seen {
     pub fn fingerprint(&self, fields: &[Option<&str>]) -> u64 {
-        fingerprint(&self.hasher, fields)
+        fingerprint(fields)
     }
 
     pub fn check(

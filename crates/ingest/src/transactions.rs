@@ -64,7 +64,6 @@ pub struct TxChunk<'a> {
     /// Per row, when ids are keys to check for re-sends: (file line, fingerprint of the row).
     pub keys: Vec<(u64, u64)>,
     pub check_keys: bool,
-    hasher: hashbrown::DefaultHashBuilder,
     /// The last valuation looked up: consecutive rows mostly share currency and day.
     last_rate: Option<(Currency, Date, finmon_model::Decimal)>,
 }
@@ -82,7 +81,6 @@ impl<'a> TxChunk<'a> {
             currencies: ctx.currencies.clone(),
             keys: Vec::new(),
             check_keys,
-            hasher: Default::default(),
             last_rate: None,
         }
     }
@@ -212,7 +210,7 @@ impl<'a> TxChunk<'a> {
     }
 
     pub fn fingerprint(&self, fields: &[Option<&str>]) -> u64 {
-        crate::tables::fingerprint(&self.hasher, fields)
+        crate::tables::fingerprint(fields)
     }
 
     /// Lets go of the shared context, so that the merge may change what it borrowed.
