@@ -39,6 +39,17 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Write any dataset finmon reads (an AMLSim or AMLworld export too) as a finmon-format
+    /// folder of CSV, JSON Lines or Parquet tables, with every amount valued in tenge.
+    Convert {
+        dataset: PathBuf,
+        out: PathBuf,
+        #[arg(long, default_value = "auto")]
+        format: Format,
+        /// csv, jsonl or parquet.
+        #[arg(long, default_value = "csv")]
+        to: String,
+    },
     /// Precision, recall and F1 of findings against labels, per typology.
     Eval {
         /// A dataset whose own labels (adapters' included) are the ground truth.
@@ -90,6 +101,12 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
             config,
             threads,
         } => scan(&dataset, format, &out, config.as_deref(), threads, terminal),
+        Command::Convert {
+            dataset,
+            out,
+            format,
+            to,
+        } => convert(&dataset, &out, format, &to),
         Command::Eval {
             dataset,
             labels,
@@ -256,6 +273,37 @@ fn scan(
         if let Some(e) = &t.error {
             eprintln!("warning: table {name} not loaded: {e}");
         }
+    }
+    Ok(())
+}
+
+fn convert(dataset: &Path, out: &Path, format: Format, to: &str) -> Result<()> {
+    let kind = match to {
+        "csv" => finmon_ingest::FileKind::Csv,
+        "jsonl" => finmon_ingest::FileKind::Jsonl,
+        "parquet" => finmon_ingest::FileKind::Parquet,
+        o => anyhow::bail!("--to must be csv, jsonl or parquet, not '{o}'"),
+    };
+    let opts = Options {
+        format,
+        ..Options::default()
+    };
+    let loaded = finmon_ingest::load(dataset, &opts)
+        .with_context(|| format!("loading dataset {}", dataset.display()))?;
+    let written = finmon_ingest::export::write_dataset(&loaded.dataset, &loaded.labels, out, kind)
+        .with_context(|| format!("writing {}", out.display()))?;
+    for (table, n) in &written {
+        println!("{table}: {n} rows");
+    }
+    let rejects = &loaded.report.rejects;
+    if !rejects.is_empty() {
+        // The rows that could not be read go beside the tables, so that none is lost.
+        output::write_rejects(&out.join("rejects.csv"), rejects)?;
+        eprintln!(
+            "warning: {} rows could not be read; see {}",
+            rejects.len(),
+            out.join("rejects.csv").display()
+        );
     }
     Ok(())
 }

@@ -14,7 +14,9 @@ pub fn shared(name: &str) -> PathBuf {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A fresh, empty folder for one test.
@@ -44,7 +46,12 @@ pub fn finmon_ok(args: &[&str]) -> String {
 }
 
 pub fn scan(dataset: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["scan", dataset.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let mut args = vec![
+        "scan",
+        dataset.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     finmon_ok(&args);
     let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json");
@@ -69,6 +76,9 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
 
 pub fn counts(summary: &serde_json::Value, table: &str) -> (u64, u64, u64, u64) {
     let t = &summary["tables"][table];
-    let n = |k: &str| t[k].as_u64().unwrap_or_else(|| panic!("{table}.{k} in {t}"));
+    let n = |k: &str| {
+        t[k].as_u64()
+            .unwrap_or_else(|| panic!("{table}.{k} in {t}"))
+    };
     (n("read"), n("accepted"), n("rejected"), n("duplicates"))
 }

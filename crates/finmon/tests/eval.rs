@@ -36,13 +36,28 @@ party,P1,mule,other,0.5,r\nparty,P1,mule,other2,0.6,r\naccount,A5,cycle,c,0.9,r\
         json.to_str().unwrap(),
     ]);
     // overall: TP 3, found 4, labelled 5 → P 0.750, R 0.600, F1 0.667.
-    assert_eq!(text.trim_end().lines().last(), Some("overall P=0.750 R=0.600 F1=0.667"), "{text}");
-    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        text.trim_end().lines().last(),
+        Some("overall P=0.750 R=0.600 F1=0.667"),
+        "{text}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let st = &s["by_typology"]["structuring"];
-    assert_eq!((st["labelled"].as_u64(), st["found"].as_u64(), st["true_positives"].as_u64()), (Some(4), Some(3), Some(2)));
+    assert_eq!(
+        (
+            st["labelled"].as_u64(),
+            st["found"].as_u64(),
+            st["true_positives"].as_u64()
+        ),
+        (Some(4), Some(3), Some(2))
+    );
     assert!((st["f1"].as_f64().unwrap() - 4.0 / 7.0).abs() < 1e-12);
     assert_eq!(s["by_typology"]["mule"]["precision"], 1.0);
-    assert!(s["by_typology"].get("cycle").is_none(), "unlabelled typologies are not scored");
+    assert!(
+        s["by_typology"].get("cycle").is_none(),
+        "unlabelled typologies are not scored"
+    );
 
     // Subject matching ignores the typology.
     let text = finmon_ok(&[
@@ -54,7 +69,11 @@ party,P1,mule,other,0.5,r\nparty,P1,mule,other2,0.6,r\naccount,A5,cycle,c,0.9,r\
         "--match",
         "subject",
     ]);
-    assert!(text.trim_end().ends_with("overall P=0.600 R=0.600 F1=0.600"), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("overall P=0.600 R=0.600 F1=0.600"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -62,7 +81,13 @@ fn eval_refuses_a_findings_file_without_its_columns() {
     let dir = tmp("eval-bad");
     let f = dir.join("f.csv");
     std::fs::write(&f, "subject,typology\nA1,mule\n").unwrap();
-    let out = finmon(&["eval", "--labels", f.to_str().unwrap(), "--findings", f.to_str().unwrap()]);
+    let out = finmon(&[
+        "eval",
+        "--labels",
+        f.to_str().unwrap(),
+        "--findings",
+        f.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing required column 'subject_kind'"));
 }

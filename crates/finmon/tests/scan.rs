@@ -8,7 +8,11 @@ use std::collections::BTreeSet;
 fn example_dataset_findings_are_exactly_its_labels() {
     let out = tmp("example");
     let s = scan(&repo().join("examples/kz-small"), &out, &[]);
-    assert_eq!(counts(&s, "transactions"), (23, 22, 0, 1), "T001 is re-sent once");
+    assert_eq!(
+        counts(&s, "transactions"),
+        (23, 22, 0, 1),
+        "T001 is re-sent once"
+    );
     for (table, n) in [
         ("institutions", 7),
         ("parties", 11),
@@ -22,22 +26,50 @@ fn example_dataset_findings_are_exactly_its_labels() {
     }
     assert_eq!(s["accounts_created_from_transactions"], 0);
     assert_eq!(s["kzt_by_kind"]["card_topup"], "2812000.01");
-    assert_eq!(s["kzt_by_kind"]["crypto_sell"], "126250.00", "250 USDT × 505.00");
+    assert_eq!(
+        s["kzt_by_kind"]["crypto_sell"], "126250.00",
+        "250 USDT × 505.00"
+    );
     let findings = csv_rows(&out.join("findings.csv"));
     let got: BTreeSet<(String, String, String)> = findings
         .iter()
-        .map(|f| (f["subject_kind"].clone(), f["subject_id"].clone(), f["typology"].clone()))
+        .map(|f| {
+            (
+                f["subject_kind"].clone(),
+                f["subject_id"].clone(),
+                f["typology"].clone(),
+            )
+        })
         .collect();
-    let want: BTreeSet<(String, String, String)> = csv_rows(&repo().join("examples/kz-small/labels.csv"))
-        .iter()
-        .map(|l| (l["subject_kind"].clone(), l["subject_id"].clone(), l["typology"].clone()))
-        .collect();
+    let want: BTreeSet<(String, String, String)> =
+        csv_rows(&repo().join("examples/kz-small/labels.csv"))
+            .iter()
+            .map(|l| {
+                (
+                    l["subject_kind"].clone(),
+                    l["subject_id"].clone(),
+                    l["typology"].clone(),
+                )
+            })
+            .collect();
     assert_eq!(got, want);
-    assert_eq!(findings.len(), want.len(), "one row per subject and typology");
+    assert_eq!(
+        findings.len(),
+        want.len(),
+        "one row per subject and typology"
+    );
     // Every reason names the figures: the T005 valuation uses the latest earlier USD rate.
     let t005 = findings.iter().find(|f| f["subject_id"] == "T005").unwrap();
-    assert!(t005["reason"].contains("612,000.00 KZT (1200.00 USD)"), "{}", t005["reason"]);
-    assert!(t005["reason"].contains("500,000.00 KZT"), "{}", t005["reason"]);
+    assert!(
+        t005["reason"].contains("612,000.00 KZT (1200.00 USD)"),
+        "{}",
+        t005["reason"]
+    );
+    assert!(
+        t005["reason"].contains("500,000.00 KZT"),
+        "{}",
+        t005["reason"]
+    );
     let p006 = findings.iter().find(|f| f["subject_id"] == "P006").unwrap();
     assert!(p006["reason"].contains("949940000385") && p006["reason"].contains("month is 99"));
     assert_eq!(csv_rows(&out.join("rejects.csv")).len(), 0);
@@ -48,7 +80,10 @@ fn example_dataset_findings_are_exactly_its_labels() {
         "--findings",
         out.join("findings.csv").to_str().unwrap(),
     ]);
-    assert_eq!(text.trim_end().lines().last(), Some("overall P=1.000 R=1.000 F1=1.000"));
+    assert_eq!(
+        text.trim_end().lines().last(),
+        Some("overall P=1.000 R=1.000 F1=1.000")
+    );
 }
 
 #[test]
@@ -72,13 +107,25 @@ fn malformed_rows_are_quarantined_and_good_rows_arrive() {
     assert_eq!(counts(&s, "transactions"), (20, 4, 15, 1));
     assert_eq!(counts(&s, "accounts"), (6, 2, 3, 1));
     assert_eq!(counts(&s, "rates"), (3, 1, 2, 0));
-    assert!(s["tables"]["parties"]["error"].as_str().unwrap().contains("missing required column 'kind'"));
-    assert_eq!(s["accounts_created_from_transactions"], 1, "ZZZ is created as unknown");
+    assert!(s["tables"]["parties"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("missing required column 'kind'"));
+    assert_eq!(
+        s["accounts_created_from_transactions"], 1,
+        "ZZZ is created as unknown"
+    );
     let rejects = csv_rows(&out.join("rejects.csv"));
     let tx: Vec<(u64, &str, &str)> = rejects
         .iter()
         .filter(|r| r["table"] == "transactions")
-        .map(|r| (r["line"].parse().unwrap(), r["column"].as_str(), r["reason"].as_str()))
+        .map(|r| {
+            (
+                r["line"].parse().unwrap(),
+                r["column"].as_str(),
+                r["reason"].as_str(),
+            )
+        })
         .collect();
     let expect: &[(u64, &str, &str)] = &[
         (3, "", "expected 10 columns, found 9"),
@@ -91,7 +138,11 @@ fn malformed_rows_are_quarantined_and_good_rows_arrive() {
         (10, "reference", "invalid UTF-8 in column reference"),
         (13, "tx_id", "conflicts with line 11"),
         (14, "currency", "invalid currency 'usd'"),
-        (15, "currency", "no KZT rate for GBP on or before 2025-03-14"),
+        (
+            15,
+            "currency",
+            "no KZT rate for GBP on or before 2025-03-14",
+        ),
         (16, "biometric", "unknown biometric 'maybe'"),
         (18, "amount_kzt", "more than 2 decimals"),
         (19, "", "neither from_account nor to_account"),
@@ -100,22 +151,48 @@ fn malformed_rows_are_quarantined_and_good_rows_arrive() {
     assert_eq!(tx.len(), expect.len(), "{tx:#?}");
     for ((line, col, reason), (el, ec, er)) in tx.iter().zip(expect) {
         assert_eq!((line, col), (el, ec), "{reason}");
-        assert!(reason.contains(er), "line {line}: '{reason}' should contain '{er}'");
+        assert!(
+            reason.contains(er),
+            "line {line}: '{reason}' should contain '{er}'"
+        );
     }
     let conflict = rejects.iter().find(|r| r["line"] == "13").unwrap();
-    assert!(conflict["raw"].contains("999.99"), "the raw row is kept: {conflict:?}");
-    assert_eq!(rejects.iter().find(|r| r["line"] == "10").unwrap()["raw"], "B10,2025-03-14T09:00:00+05:00,transfer,A1,A2,1000.00,KZT,,,caf\u{FFFD}");
+    assert!(
+        conflict["raw"].contains("999.99"),
+        "the raw row is kept: {conflict:?}"
+    );
+    assert_eq!(
+        rejects.iter().find(|r| r["line"] == "10").unwrap()["raw"],
+        "B10,2025-03-14T09:00:00+05:00,transfer,A1,A2,1000.00,KZT,,,caf\u{FFFD}"
+    );
     let refused = rejects.iter().find(|r| r["table"] == "parties").unwrap();
-    assert_eq!((refused["line"].as_str(), refused["column"].as_str()), ("1", "kind"));
+    assert_eq!(
+        (refused["line"].as_str(), refused["column"].as_str()),
+        ("1", "kind")
+    );
     // Every good row arrived, valued in tenge.
-    assert_eq!(s["kzt_by_kind"]["transfer"], "1075.00", "G1 1000.00 + G3 75.00");
-    assert_eq!(s["kzt_by_kind"]["p2p"], "126532.56", "G2 250.50 USD × 505.12");
-    assert_eq!(s["kzt_by_kind"]["cash_withdrawal"], "109660.00", "G4 valued by its sender");
+    assert_eq!(
+        s["kzt_by_kind"]["transfer"], "1075.00",
+        "G1 1000.00 + G3 75.00"
+    );
+    assert_eq!(
+        s["kzt_by_kind"]["p2p"], "126532.56",
+        "G2 250.50 USD × 505.12"
+    );
+    assert_eq!(
+        s["kzt_by_kind"]["cash_withdrawal"], "109660.00",
+        "G4 valued by its sender"
+    );
 }
 
 #[test]
 fn a_missing_required_transaction_column_stops_with_its_name() {
-    let out = finmon(&["scan", fixture("no-amount").to_str().unwrap(), "--out", tmp("noamount").to_str().unwrap()]);
+    let out = finmon(&[
+        "scan",
+        fixture("no-amount").to_str().unwrap(),
+        "--out",
+        tmp("noamount").to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("missing required column 'amount'"), "{err}");
@@ -144,9 +221,11 @@ fn amlsim_full_run_with_its_labels() {
     let labels_json = out.join("scores.json");
     let findings = out.join("labelled.csv");
     let mut w = csv::Writer::from_path(&findings).unwrap();
-    w.write_record(["subject_kind", "subject_id", "typology"]).unwrap();
+    w.write_record(["subject_kind", "subject_id", "typology"])
+        .unwrap();
     for r in csv_rows(&shared("amlsim-mix10k/alert_transactions.csv")) {
-        w.write_record(["transaction", &r["tran_id"], &r["alert_type"]]).unwrap();
+        w.write_record(["transaction", &r["tran_id"], &r["alert_type"]])
+            .unwrap();
     }
     w.flush().unwrap();
     let text = finmon_ok(&[
@@ -157,8 +236,15 @@ fn amlsim_full_run_with_its_labels() {
         "--json",
         labels_json.to_str().unwrap(),
     ]);
-    let scores: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&labels_json).unwrap()).unwrap();
-    for (t, n) in [("fan_in", 67), ("fan_out", 64), ("cycle", 68), ("scatter_gather", 104), ("gather_scatter", 62)] {
+    let scores: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&labels_json).unwrap()).unwrap();
+    for (t, n) in [
+        ("fan_in", 67),
+        ("fan_out", 64),
+        ("cycle", 68),
+        ("scatter_gather", 104),
+        ("gather_scatter", 62),
+    ] {
         assert_eq!(scores["by_typology"][t]["true_positives"], n, "{t}: {text}");
     }
     // Every labelled transaction found; the account labels (365 account-alert pairs) not.
@@ -170,7 +256,11 @@ fn amlsim_full_run_with_its_labels() {
 #[test]
 fn amlsim_sample_graph_layout() {
     let out = tmp("20k");
-    let s = scan(&shared("amlsim-20k-fanin-cycle"), &out, &["--format", "amlsim"]);
+    let s = scan(
+        &shared("amlsim-20k-fanin-cycle"),
+        &out,
+        &["--format", "amlsim"],
+    );
     assert_eq!(counts(&s, "transactions"), (120_558, 120_558, 0, 0));
     assert_eq!(counts(&s, "accounts"), (20_000, 20_000, 0, 0));
     assert_eq!(counts(&s, "labels").1, 1_804, "one label per isFraud node");
@@ -210,8 +300,14 @@ END LAUNDERING ATTEMPT - FAN-OUT\n",
     assert_eq!(s["format"], "amlworld");
     assert_eq!(counts(&s, "transactions"), (8, 6, 2, 0));
     assert_eq!(counts(&s, "accounts"), (1, 1, 0, 0));
-    assert_eq!(s["accounts_created_from_transactions"], 5, "rejected rows create none");
-    assert_eq!(s["kzt_by_kind"]["crypto_transfer"], "132345.00", "0.002941 BTC × 45,000,000 nominal");
+    assert_eq!(
+        s["accounts_created_from_transactions"], 5,
+        "rejected rows create none"
+    );
+    assert_eq!(
+        s["kzt_by_kind"]["crypto_transfer"], "132345.00",
+        "0.002941 BTC × 45,000,000 nominal"
+    );
     let rejects = csv_rows(&out.join("rejects.csv"));
     let lines: Vec<&str> = rejects.iter().map(|r| r["line"].as_str()).collect();
     assert_eq!(lines, ["7", "8"]);
@@ -222,9 +318,20 @@ END LAUNDERING ATTEMPT - FAN-OUT\n",
     let findings = out.join("f.csv");
     std::fs::write(&findings, "subject_kind,subject_id,typology\ntransaction,3,fan_out\ntransaction,4,fan_out\ntransaction,9,laundering\naccount,010:8000EBD30,fan_out\n").unwrap();
     let json = out.join("scores.json");
-    finmon_ok(&["eval", dir.to_str().unwrap(), "--findings", findings.to_str().unwrap(), "--json", json.to_str().unwrap()]);
-    let scores: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(scores["by_typology"]["fan_out"]["labelled"], 5, "2 transactions + 3 accounts");
+    finmon_ok(&[
+        "eval",
+        dir.to_str().unwrap(),
+        "--findings",
+        findings.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let scores: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        scores["by_typology"]["fan_out"]["labelled"], 5,
+        "2 transactions + 3 accounts"
+    );
     assert_eq!(scores["by_typology"]["fan_out"]["true_positives"], 3);
     assert_eq!(scores["by_typology"]["laundering"]["true_positives"], 1);
 }
@@ -260,6 +367,60 @@ fn a_large_csv_parsed_in_parallel_matches_one_thread() {
     );
     let r = csv_rows(&two.join("rejects.csv"));
     assert_eq!(r[0]["line"], "40003");
-    assert!(r[0]["reason"].contains("conflicts with line 8"), "{}", r[0]["reason"]);
-    assert!(r[0]["raw"].starts_with("T6,"), "raw is recovered for a cross-chunk conflict");
+    assert!(
+        r[0]["reason"].contains("conflicts with line 8"),
+        "{}",
+        r[0]["reason"]
+    );
+    assert!(
+        r[0]["raw"].starts_with("T6,"),
+        "raw is recovered for a cross-chunk conflict"
+    );
+}
+
+#[test]
+fn every_format_gives_the_same_findings() {
+    let base = tmp("formats-csv");
+    let want = scan(&repo().join("examples/kz-small"), &base, &[]);
+    let want_findings = std::fs::read_to_string(base.join("findings.csv")).unwrap();
+    for to in ["csv", "jsonl", "parquet"] {
+        let dir = tmp(&format!("formats-{to}"));
+        let data = dir.join("data");
+        finmon_ok(&[
+            "convert",
+            repo().join("examples/kz-small").to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--to",
+            to,
+        ]);
+        assert!(data.join(format!("transactions.{to}")).is_file());
+        let out = dir.join("out");
+        let got = scan(&data, &out, &[]);
+        assert_eq!(got["kzt_by_kind"], want["kzt_by_kind"], "{to}");
+        assert_eq!(counts(&got, "transactions"), (22, 22, 0, 0), "{to}");
+        assert_eq!(counts(&got, "labels"), counts(&want, "labels"), "{to}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("findings.csv")).unwrap(),
+            want_findings,
+            "{to}: the same findings, reasons included"
+        );
+    }
+}
+
+#[test]
+fn an_amlsim_export_converts_to_parquet_in_the_finmon_format() {
+    let out = tmp("convert-amlsim");
+    let data = out.join("data");
+    finmon_ok(&[
+        "convert",
+        shared("amlsim-mix10k").to_str().unwrap(),
+        data.to_str().unwrap(),
+        "--to",
+        "parquet",
+    ]);
+    let s = scan(&data, &out.join("scan"), &[]);
+    assert_eq!(s["format"], "finmon");
+    assert_eq!(counts(&s, "transactions"), (198_733, 198_733, 0, 0));
+    assert_eq!(counts(&s, "labels"), (730, 730, 0, 0));
+    assert_eq!(counts(&s, "accounts").1, 12_043);
 }

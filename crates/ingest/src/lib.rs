@@ -13,6 +13,7 @@ pub mod amlsim;
 pub mod amlworld;
 pub mod columns;
 mod error;
+pub mod export;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 mod reject;

@@ -153,6 +153,15 @@ impl Rates {
         self.by_currency.values().map(Vec::len).sum()
     }
 
+    /// Every rate, by currency then day.
+    pub fn iter(&self) -> impl Iterator<Item = (Currency, Date, Decimal)> + '_ {
+        let mut currencies: Vec<&Currency> = self.by_currency.keys().collect();
+        currencies.sort();
+        currencies
+            .into_iter()
+            .flat_map(move |c| self.by_currency[c].iter().map(move |&(d, r)| (*c, d, r)))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_currency.is_empty()
     }
