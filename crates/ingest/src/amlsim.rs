@@ -134,23 +134,14 @@ impl RowSink for AmlsimTx<'_> {
                 let id = required(c.get(f, 0), "tran_id")?;
                 let from = required(c.get(f, 1), "orig_acct")?;
                 let to = required(c.get(f, 2), "bene_acct")?;
+                let when = When::Rfc3339(required(c.get(f, 5), "tran_timestamp")?);
+                let amount = required(c.get(f, 4), "base_amt")?;
                 let fields = TxFields {
                     id: Some(id),
-                    numeric_id: 0,
-                    when: When::Rfc3339(required(c.get(f, 5), "tran_timestamp")?),
-                    kind: Kind::Known(kind),
                     from: Some(from),
                     to: Some(to),
-                    amount: required(c.get(f, 4), "base_amt")?,
-                    currency: "USD",
-                    amount_kzt: None,
-                    sender_iin: None,
-                    atm_id: None,
-                    biometric: None,
-                    device_id: None,
-                    ip: None,
-                    reference: None,
                     attrs: &attrs,
+                    ..TxFields::new(when, Kind::Known(kind), amount, "USD")
                 };
                 let print = self.chunk.fingerprint(f);
                 self.chunk.add(&fields, line, Some(print))?;
@@ -172,23 +163,14 @@ impl RowSink for AmlsimTx<'_> {
                         )
                     })?;
                 let date = Date(epoch().0 + day);
+                let when = When::Parsed(date.start(), date);
+                let amount = required(c.get(f, 2), "value")?;
                 let fields = TxFields {
-                    id: None,
                     numeric_id: line,
-                    when: When::Parsed(date.start(), date),
-                    kind: Kind::Known(TxKind::Transfer),
                     from: Some(required(c.get(f, 0), "sourceNodeId")?),
                     to: Some(required(c.get(f, 1), "targetNodeId")?),
-                    amount: required(c.get(f, 2), "value")?,
-                    currency: "USD",
-                    amount_kzt: None,
-                    sender_iin: None,
-                    atm_id: None,
-                    biometric: None,
-                    device_id: None,
-                    ip: None,
-                    reference: None,
                     attrs: &attrs,
+                    ..TxFields::new(when, Kind::Known(TxKind::Transfer), amount, "USD")
                 };
                 self.chunk.add(&fields, line, None)?;
             }

@@ -150,22 +150,11 @@ impl RowSink for AmlworldTx<'_> {
             converted.then_some(recv_name),
         ];
         let fields = TxFields {
-            id: None,
             numeric_id: line,
-            when: When::Parsed(ts, day),
-            kind: Kind::Known(kind),
             from: Some(&self.from),
             to: Some(&self.to),
-            amount: paid,
-            currency,
-            amount_kzt: None,
-            sender_iin: None,
-            atm_id: None,
-            biometric: None,
-            device_id: None,
-            ip: None,
-            reference: None,
             attrs: &attrs,
+            ..TxFields::new(When::Parsed(ts, day), Kind::Known(kind), paid, currency)
         };
         self.chunk.add(&fields, line, None)?;
         if laundering {

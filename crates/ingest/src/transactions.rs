@@ -55,6 +55,30 @@ pub struct TxFields<'a> {
     pub attrs: &'a [Option<&'a str>],
 }
 
+impl<'a> TxFields<'a> {
+    /// A row with only its required fields; the rest unknown. Adapters fill what they have.
+    pub fn new(when: When<'a>, kind: Kind<'a>, amount: &'a str, currency: &'a str) -> Self {
+        TxFields {
+            id: None,
+            numeric_id: 0,
+            when,
+            kind,
+            from: None,
+            to: None,
+            amount,
+            currency,
+            amount_kzt: None,
+            sender_iin: None,
+            atm_id: None,
+            biometric: None,
+            device_id: None,
+            ip: None,
+            reference: None,
+            attrs: &[],
+        }
+    }
+}
+
 /// Transactions parsed from one chunk of input, with what the merge needs.
 pub struct TxChunk<'a> {
     ctx: &'a TxContext<'a>,
