@@ -402,9 +402,30 @@ where
             })
             .collect()
     } else {
-        let mut sink = make();
-        counts = rows::read_file(path, kind, &mut sink, &mut rejects)?;
-        vec![sink]
+        // Parquet is read on all threads, one sink per range of row groups, in file order.
+        #[cfg(feature = "parquet")]
+        let parsed = if kind == FileKind::Parquet {
+            Some(crate::parquet::read_parallel(path, threads, &make)?)
+        } else {
+            None
+        };
+        #[cfg(not(feature = "parquet"))]
+        let parsed: Option<Vec<transactions::Parsed<S>>> = None;
+        match parsed {
+            Some(parsed) => parsed
+                .into_iter()
+                .map(|p| {
+                    counts.add(p.counts);
+                    rejects.extend(p.rejects);
+                    p.sink
+                })
+                .collect(),
+            None => {
+                let mut sink = make();
+                counts = rows::read_file(path, kind, &mut sink, &mut rejects)?;
+                vec![sink]
+            }
+        }
     };
     let t = report.table("transactions");
     t.files.push(file.clone());

@@ -7,13 +7,18 @@
 use crate::error::IngestError;
 use crate::reject::LineReject;
 use crate::rows::{recycle, Counts, Outcome, RowSink};
-use ::parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as PhysicalType};
+use crate::transactions::Parsed;
+use ::parquet::basic::{
+    Compression, ConvertedType, LogicalType, Repetition, TimeUnit, Type as PhysicalType,
+};
+use ::parquet::column::reader::ColumnReader;
 use ::parquet::data_type::{ByteArray, ByteArrayType};
+use ::parquet::file::metadata::ParquetMetaData;
 use ::parquet::file::properties::WriterProperties;
 use ::parquet::file::reader::{FileReader, SerializedFileReader};
 use ::parquet::file::writer::SerializedFileWriter;
 use ::parquet::record::{Field, Row};
-use ::parquet::schema::types::Type as SchemaType;
+use ::parquet::schema::types::{ColumnDescriptor, Type as SchemaType};
 use finmon_model::time::{Date, Timestamp};
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -87,7 +92,7 @@ pub(crate) fn read(
         index += 1;
         counts.read += 1;
         if let Err((column, reason)) = cells_of(&row, &names, &kinds, &mut cells) {
-            reject(line, column, reason, &row, &mut counts, rejects);
+            reject(line, column, reason, row.to_string(), &mut counts, rejects);
             continue;
         }
         let mut fields = recycle(std::mem::take(&mut spare));
@@ -97,7 +102,14 @@ pub(crate) fn read(
             Ok(Outcome::Duplicate) => counts.duplicates += 1,
             Err(e) => {
                 let column = e.column.map(str::to_string);
-                reject(line, column, e.reason, &row, &mut counts, rejects);
+                reject(
+                    line,
+                    column,
+                    e.reason,
+                    row.to_string(),
+                    &mut counts,
+                    rejects,
+                );
             }
         }
         spare = recycle(fields);
@@ -109,7 +121,7 @@ fn reject(
     line: u64,
     column: Option<String>,
     reason: String,
-    row: &Row,
+    raw: String,
     counts: &mut Counts,
     rejects: &mut Vec<LineReject>,
 ) {
@@ -118,7 +130,7 @@ fn reject(
         line,
         column,
         reason,
-        raw: row.to_string(),
+        raw,
     });
 }
 
@@ -135,6 +147,534 @@ fn guard<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
                 .unwrap_or_else(|| "unsupported or corrupt data".to_string());
             Err(format!("the Parquet decoder failed: {msg}"))
         }
+    }
+}
+
+/// Rows decoded per column at a time by [`read_parallel`].
+const BATCH_ROWS: usize = 4096;
+
+/// A column [`read_parallel`] decodes itself, and how its values become text. The text and the
+/// raw form of a rejected row are exactly what the record API path makes of the same values.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fast {
+    /// BYTE_ARRAY with the String (UTF8) type; the record API's `Field::Str`.
+    Str,
+    /// BYTE_ARRAY without a logical type; the record API's `Field::Bytes`.
+    Bytes,
+    /// INT32, plain or an integer type (narrowed as the converted type says).
+    Int32(ConvertedType),
+    /// INT64, plain or a 64-bit integer type.
+    Int64(ConvertedType),
+    Bool,
+}
+
+/// How [`read_parallel`] decodes a column, or `None` if only the record API path may read it.
+fn fast_kind(col: &ColumnDescriptor) -> Option<Fast> {
+    use ConvertedType as C;
+    if col.max_rep_level() != 0 || col.max_def_level() > 1 {
+        return None;
+    }
+    let logical = col.logical_type_ref();
+    let conv = col.converted_type();
+    let int = matches!(logical, None | Some(LogicalType::Integer(_)));
+    match col.physical_type() {
+        PhysicalType::BYTE_ARRAY => match (logical, conv) {
+            (None | Some(LogicalType::String), C::UTF8) => Some(Fast::Str),
+            (None, C::NONE) => Some(Fast::Bytes),
+            _ => None,
+        },
+        PhysicalType::INT32 => match conv {
+            C::NONE | C::INT_8 | C::INT_16 | C::INT_32 | C::UINT_8 | C::UINT_16 | C::UINT_32
+                if int =>
+            {
+                Some(Fast::Int32(conv))
+            }
+            _ => None,
+        },
+        PhysicalType::INT64 => match conv {
+            C::NONE | C::INT_64 | C::UINT_64 if int => Some(Fast::Int64(conv)),
+            _ => None,
+        },
+        PhysicalType::BOOLEAN if logical.is_none() && conv == C::NONE => Some(Fast::Bool),
+        _ => None,
+    }
+}
+
+/// The fast decoding of every column, if the schema is flat and every column has one.
+fn fast_plan(meta: &ParquetMetaData) -> Option<Vec<Fast>> {
+    let fields = meta.file_metadata().schema().get_fields();
+    let descr = meta.file_metadata().schema_descr();
+    if fields.is_empty()
+        || descr.num_columns() != fields.len()
+        || fields.iter().any(|f| !f.is_primitive())
+    {
+        return None;
+    }
+    (0..fields.len())
+        .map(|i| fast_kind(&descr.column(i)))
+        .collect()
+}
+
+/// One column's current batch: definition levels (when the column is OPTIONAL) and the values
+/// present, integers also as text.
+struct ColBuf {
+    fast: Fast,
+    max_def: i16,
+    defs: Vec<i16>,
+    bytes: Vec<ByteArray>,
+    i32s: Vec<i32>,
+    i64s: Vec<i64>,
+    bools: Vec<bool>,
+    /// Integer value `k` as text is `text[bounds[k]..bounds[k + 1]]`.
+    text: String,
+    bounds: Vec<usize>,
+    /// For an OPTIONAL column, the index of each row's value (if it has one) among the values.
+    idx: Vec<u32>,
+}
+
+impl ColBuf {
+    fn new(fast: Fast, max_def: i16) -> Self {
+        ColBuf {
+            fast,
+            max_def,
+            defs: Vec::new(),
+            bytes: Vec::new(),
+            i32s: Vec::new(),
+            i64s: Vec::new(),
+            bools: Vec::new(),
+            text: String::new(),
+            bounds: Vec::new(),
+            idx: Vec::new(),
+        }
+    }
+
+    /// Decodes the next `n` rows of the column, checking that the levels and values agree (so
+    /// that indexing them afterwards cannot fail).
+    fn fill(&mut self, reader: &mut ColumnReader, n: usize) -> Result<(), String> {
+        self.defs.clear();
+        self.bytes.clear();
+        self.i32s.clear();
+        self.i64s.clear();
+        self.bools.clear();
+        let defs = (self.max_def > 0).then_some(&mut self.defs);
+        let got = match (reader, self.fast) {
+            (ColumnReader::ByteArrayColumnReader(r), Fast::Str | Fast::Bytes) => {
+                r.read_records(n, defs, None, &mut self.bytes)
+            }
+            (ColumnReader::Int32ColumnReader(r), Fast::Int32(_)) => {
+                r.read_records(n, defs, None, &mut self.i32s)
+            }
+            (ColumnReader::Int64ColumnReader(r), Fast::Int64(_)) => {
+                r.read_records(n, defs, None, &mut self.i64s)
+            }
+            (ColumnReader::BoolColumnReader(r), Fast::Bool) => {
+                r.read_records(n, defs, None, &mut self.bools)
+            }
+            _ => return Err("the column reader does not match the schema".to_string()),
+        };
+        let (records, values, _) = got.map_err(|e| e.to_string())?;
+        if records != n {
+            return Err(format!(
+                "the column ends after {records} of the {n} rows still expected"
+            ));
+        }
+        let present = if self.max_def == 0 {
+            n
+        } else if self.defs.len() != n {
+            return Err(format!(
+                "{} definition levels for {n} rows",
+                self.defs.len()
+            ));
+        } else {
+            self.defs.iter().filter(|&&d| d == self.max_def).count()
+        };
+        let held = match self.fast {
+            Fast::Str | Fast::Bytes => self.bytes.len(),
+            Fast::Int32(_) => self.i32s.len(),
+            Fast::Int64(_) => self.i64s.len(),
+            Fast::Bool => self.bools.len(),
+        };
+        if values != present || held != present {
+            return Err(format!("{held} values for {present} non-null cells"));
+        }
+        self.idx.clear();
+        if self.max_def > 0 {
+            let mut k = 0u32;
+            for &d in &self.defs {
+                self.idx.push(k);
+                k += u32::from(d == self.max_def);
+            }
+        }
+        self.text.clear();
+        self.bounds.clear();
+        self.bounds.push(0);
+        // `write!` to a String cannot fail.
+        match self.fast {
+            Fast::Int32(conv) => {
+                for &v in &self.i32s {
+                    _ = match conv {
+                        ConvertedType::INT_8 => write!(self.text, "{}", v as i8),
+                        ConvertedType::INT_16 => write!(self.text, "{}", v as i16),
+                        ConvertedType::UINT_8 => write!(self.text, "{}", v as u8),
+                        ConvertedType::UINT_16 => write!(self.text, "{}", v as u16),
+                        ConvertedType::UINT_32 => write!(self.text, "{}", v as u32),
+                        _ => write!(self.text, "{v}"),
+                    };
+                    self.bounds.push(self.text.len());
+                }
+            }
+            Fast::Int64(conv) => {
+                for &v in &self.i64s {
+                    _ = match conv {
+                        ConvertedType::UINT_64 => write!(self.text, "{}", v as u64),
+                        _ => write!(self.text, "{v}"),
+                    };
+                    self.bounds.push(self.text.len());
+                }
+            }
+            Fast::Str | Fast::Bytes | Fast::Bool => {}
+        }
+        Ok(())
+    }
+
+    /// The index of row `r`'s value among the batch's values, if it has one.
+    fn value_of(&self, r: usize) -> Option<usize> {
+        if self.max_def == 0 {
+            Some(r)
+        } else {
+            (self.defs[r] == self.max_def).then(|| self.idx[r] as usize)
+        }
+    }
+
+    /// Writes the batch's cells as column `c` of `grid` (`n` rows of `ncols` cells, all `None`
+    /// on entry; an empty text stays `None`), and marks in `bad` (if not marked yet) the rows
+    /// whose bytes are not UTF-8.
+    fn cells<'a>(&'a self, c: usize, ncols: usize, grid: &mut [Option<&'a str>], bad: &mut [u32]) {
+        let slots = grid[c..].iter_mut().step_by(ncols);
+        // The rows that have a value, paired with their slot and row number.
+        let mut present = slots
+            .enumerate()
+            .filter(|(r, _)| self.max_def == 0 || self.defs[*r] == self.max_def);
+        match self.fast {
+            Fast::Str | Fast::Bytes => {
+                for (v, (r, slot)) in self.bytes.iter().zip(&mut present) {
+                    let b = v.data();
+                    // Most cells are ASCII, which is quicker to check.
+                    let text = if b.is_ascii() {
+                        // SAFETY: ASCII is valid UTF-8.
+                        Ok(unsafe { std::str::from_utf8_unchecked(b) })
+                    } else {
+                        std::str::from_utf8(b)
+                    };
+                    match text {
+                        Ok("") => {}
+                        Ok(text) => *slot = Some(text),
+                        Err(_) => {
+                            if bad[r] == NO_BAD {
+                                bad[r] = c as u32;
+                            }
+                        }
+                    }
+                }
+            }
+            Fast::Int32(_) | Fast::Int64(_) => {
+                for (b, (_, slot)) in self.bounds.windows(2).zip(&mut present) {
+                    *slot = Some(&self.text[b[0]..b[1]]);
+                }
+            }
+            Fast::Bool => {
+                for (&v, (_, slot)) in self.bools.iter().zip(&mut present) {
+                    *slot = Some(if v { "true" } else { "false" });
+                }
+            }
+        }
+    }
+
+    /// Value `k` as the record API's `Row` display shows it.
+    fn raw(&self, k: usize, out: &mut String) {
+        match self.fast {
+            Fast::Str | Fast::Bytes => {
+                let b = self.bytes[k].data();
+                match std::str::from_utf8(b) {
+                    Ok(s) if self.fast == Fast::Str => _ = write!(out, "\"{s}\""),
+                    _ => _ = write!(out, "{b:?}"),
+                }
+            }
+            Fast::Int32(_) | Fast::Int64(_) => {
+                out.push_str(&self.text[self.bounds[k]..self.bounds[k + 1]])
+            }
+            Fast::Bool => out.push_str(if self.bools[k] { "true" } else { "false" }),
+        }
+    }
+}
+
+/// No column of the row has bytes that are not UTF-8.
+const NO_BAD: u32 = u32::MAX;
+
+/// Row `r` of the batch as the record API's `Row` display shows it (`{name: value, …}`).
+fn raw_row(cols: &[ColBuf], names: &[String], r: usize) -> String {
+    let mut out = String::from("{");
+    for (c, col) in cols.iter().enumerate() {
+        if c > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&names[c]);
+        out.push_str(": ");
+        match col.value_of(r) {
+            Some(k) => col.raw(k, &mut out),
+            None => out.push_str("null"),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// Splits row groups (their row counts) into at most `parts` contiguous ranges of about equal
+/// rows, each with the index of its first row in the file. There is always at least one range.
+fn split_groups(rows: &[u64], parts: usize) -> Vec<(std::ops::Range<usize>, u64)> {
+    let parts = parts.clamp(1, rows.len().max(1)) as u128;
+    let total: u128 = rows.iter().map(|&n| u128::from(n)).sum();
+    let mut cuts = vec![0usize];
+    let mut cum: u128 = 0;
+    for (i, &n) in rows.iter().enumerate() {
+        cum += u128::from(n);
+        let k = cuts.len() as u128;
+        if k < parts && cum * parts >= total * k && i + 1 < rows.len() {
+            cuts.push(i + 1);
+        }
+    }
+    cuts.push(rows.len());
+    let mut first: u64 = 0;
+    cuts.windows(2)
+        .map(|w| {
+            let start = first;
+            first = first.saturating_add(rows[w[0]..w[1]].iter().sum::<u64>());
+            (w[0]..w[1], start)
+        })
+        .collect()
+}
+
+/// Reads a Parquet table on up to `threads` threads: the row groups are cut into contiguous
+/// ranges, one per thread, each read into its own sink from `make` (its header already given),
+/// so that the results in order are the file in order. Row `i` of the file is line `i + 2`.
+///
+/// Flat tables of text, integer and boolean columns are decoded with the column API in
+/// batches, with no allocation per cell; a table with any other column (decimals, dates,
+/// timestamps, floats, nested values…) is read on one thread by [`read`], which knows every
+/// conversion. Either way a cell's text and a row's reject are the same: the one difference is
+/// that text that is not UTF-8 in a String column rejects its row, where the record API fails
+/// the file.
+pub(crate) fn read_parallel<S, F>(
+    path: &Path,
+    threads: usize,
+    make: F,
+) -> Result<Vec<Parsed<S>>, IngestError>
+where
+    S: RowSink + Send,
+    F: Fn() -> S + Sync,
+{
+    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let bad = |what: &str, e: String| IngestError::format(path, format!("{what}: {e}"));
+    let reader = guard(|| SerializedFileReader::new(file).map_err(|e| e.to_string()))
+        .map_err(|e| bad("not a readable Parquet file", e))?;
+    let meta = reader.metadata();
+    let Some(plan) = fast_plan(meta) else {
+        drop(reader);
+        let mut sink = make();
+        let mut rejects = Vec::new();
+        let counts = read(path, &mut sink, &mut rejects)?;
+        return Ok(vec![Parsed {
+            sink,
+            counts,
+            rejects,
+        }]);
+    };
+    let names: Vec<String> = meta
+        .file_metadata()
+        .schema()
+        .get_fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let descr = meta.file_metadata().schema_descr();
+    let max_defs: Vec<i16> = (0..plan.len())
+        .map(|c| descr.column(c).max_def_level())
+        .collect();
+    let mut group_rows = Vec::with_capacity(meta.num_row_groups());
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        let n = u64::try_from(rg.num_rows()).map_err(|_| {
+            bad(
+                "corrupt footer",
+                format!("row group {} has {} rows", g + 1, rg.num_rows()),
+            )
+        })?;
+        group_rows.push(n);
+    }
+    if group_rows
+        .iter()
+        .try_fold(0u64, |a, &n| a.checked_add(n))
+        .is_none_or(|t| t > u64::MAX - 2)
+    {
+        return Err(bad("corrupt footer", "too many rows".to_string()));
+    }
+    drop(reader);
+
+    let ranges = split_groups(&group_rows, threads);
+    let mut jobs = Vec::with_capacity(ranges.len());
+    for (groups, first) in ranges {
+        let mut sink = make();
+        sink.header(&names)?;
+        jobs.push((groups, first, sink));
+    }
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let results: Vec<Result<Parsed<S>, IngestError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .into_iter()
+            .map(|(groups, first, mut sink)| {
+                let (names, plan, max_defs, group_rows, stop) =
+                    (&names, &plan, &max_defs, &group_rows, &stop);
+                s.spawn(move || {
+                    let mut counts = Counts::default();
+                    let mut rejects = Vec::new();
+                    let job = RangeJob {
+                        path,
+                        names,
+                        plan,
+                        max_defs,
+                        group_rows,
+                        stop,
+                    };
+                    let r = job.run(groups, first, &mut sink, &mut counts, &mut rejects);
+                    if r.is_err() {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    r.map(|()| Parsed {
+                        sink,
+                        counts,
+                        rejects,
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    results.into_iter().collect()
+}
+
+/// What every thread of [`read_parallel`] shares.
+struct RangeJob<'a> {
+    path: &'a Path,
+    names: &'a [String],
+    plan: &'a [Fast],
+    max_defs: &'a [i16],
+    group_rows: &'a [u64],
+    /// Set when a thread fails, so that the others stop early.
+    stop: &'a std::sync::atomic::AtomicBool,
+}
+
+impl RangeJob<'_> {
+    /// Reads row groups `groups`, whose first row is row `first` of the file, into `sink`.
+    fn run<S: RowSink>(
+        &self,
+        groups: std::ops::Range<usize>,
+        first: u64,
+        sink: &mut S,
+        counts: &mut Counts,
+        rejects: &mut Vec<LineReject>,
+    ) -> Result<(), IngestError> {
+        let path = self.path;
+        let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+        let reader = guard(|| SerializedFileReader::new(file).map_err(|e| e.to_string()))
+            .map_err(|e| IngestError::format(path, format!("not a readable Parquet file: {e}")))?;
+        let mut cols: Vec<ColBuf> = self
+            .plan
+            .iter()
+            .zip(self.max_defs)
+            .map(|(&f, &d)| ColBuf::new(f, d))
+            .collect();
+        let ncols = cols.len();
+        // The batch's cells, row after row, and each row's first column that is not UTF-8.
+        let mut spare: Vec<Option<&str>> = Vec::new();
+        let mut bad: Vec<u32> = Vec::new();
+        let mut index = first;
+        for g in groups {
+            if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Another range failed; its error is the one reported.
+                return Ok(());
+            }
+            let rows = self.group_rows[g];
+            let group_first = index;
+            let fail = move |e: String| {
+                IngestError::format(
+                    path,
+                    format!(
+                        "cannot decode row group {} (lines {} to {}): {e}",
+                        g + 1,
+                        group_first + 2,
+                        group_first + 1 + rows
+                    ),
+                )
+            };
+            let mut readers = guard(|| {
+                let rg = reader.get_row_group(g).map_err(|e| e.to_string())?;
+                (0..cols.len())
+                    .map(|c| {
+                        rg.get_column_reader(c)
+                            .map_err(|e| format!("column {}: {e}", self.names[c]))
+                    })
+                    .collect::<Result<Vec<ColumnReader>, String>>()
+            })
+            .map_err(fail)?;
+            let mut left = rows;
+            while left > 0 {
+                let n = left.min(BATCH_ROWS as u64) as usize;
+                guard(|| {
+                    for (c, (col, r)) in cols.iter_mut().zip(readers.iter_mut()).enumerate() {
+                        col.fill(r, n)
+                            .map_err(|e| format!("column {}: {e}", self.names[c]))?;
+                    }
+                    Ok(())
+                })
+                .map_err(fail)?;
+                let mut grid = recycle(std::mem::take(&mut spare));
+                grid.resize(n * ncols, None);
+                bad.clear();
+                bad.resize(n, NO_BAD);
+                guard(|| {
+                    for (c, col) in cols.iter().enumerate() {
+                        col.cells(c, ncols, &mut grid, &mut bad);
+                    }
+                    Ok(())
+                })
+                .map_err(fail)?;
+                for (r, fields) in grid.chunks_exact(ncols.max(1)).enumerate().take(n) {
+                    let line = index + 2;
+                    index += 1;
+                    counts.read += 1;
+                    let raw = || raw_row(&cols, self.names, r);
+                    if let Some(&c) = bad.get(r).filter(|&&c| c != NO_BAD) {
+                        let column = Some(self.names[c as usize].clone());
+                        let reason = "invalid UTF-8".to_string();
+                        reject(line, column, reason, raw(), counts, rejects);
+                        continue;
+                    }
+                    match sink.row(line, fields) {
+                        Ok(Outcome::Accepted) => counts.accepted += 1,
+                        Ok(Outcome::Duplicate) => counts.duplicates += 1,
+                        Err(e) => {
+                            let column = e.column.map(str::to_string);
+                            reject(line, column, e.reason, raw(), counts, rejects);
+                        }
+                    }
+                }
+                spare = recycle(grid);
+                left -= n as u64;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -699,6 +1239,331 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
     }
 
+    type Rej = (u64, Option<String>, String, String);
+
+    /// Everything a read produced: header, rows, counts and rejects.
+    struct Got {
+        names: Vec<String>,
+        rows: Vec<(u64, Vec<Option<String>>)>,
+        counts: Counts,
+        rejects: Vec<Rej>,
+    }
+
+    fn rej(r: Vec<LineReject>) -> Vec<Rej> {
+        r.into_iter()
+            .map(|r| (r.line, r.column, r.reason, r.raw))
+            .collect()
+    }
+
+    fn by_record_api(p: &Path) -> Got {
+        let mut sink = Collect::default();
+        let mut rejects = vec![];
+        let counts = read(p, &mut sink, &mut rejects).unwrap();
+        Got {
+            names: sink.names,
+            rows: sink.rows,
+            counts,
+            rejects: rej(rejects),
+        }
+    }
+
+    /// Reads with [`read_parallel`] and concatenates the chunks; also says how many there were.
+    fn by_columns(p: &Path, threads: usize) -> (Got, usize) {
+        let parsed = read_parallel(p, threads, Collect::default).unwrap();
+        let chunks = parsed.len();
+        let mut got = Got {
+            names: parsed[0].sink.names.clone(),
+            rows: vec![],
+            counts: Counts::default(),
+            rejects: vec![],
+        };
+        for p in parsed {
+            assert_eq!(p.sink.names, got.names, "every sink sees the header");
+            got.rows.extend(p.sink.rows);
+            got.counts.add(p.counts);
+            got.rejects.extend(rej(p.rejects));
+        }
+        (got, chunks)
+    }
+
+    fn assert_same(a: &Got, b: &Got) {
+        assert_eq!(a.names, b.names);
+        assert_eq!(a.counts, b.counts);
+        assert_eq!(a.rows.len(), b.rows.len());
+        for (x, y) in a.rows.iter().zip(&b.rows) {
+            assert_eq!(x, y);
+        }
+        assert_eq!(a.rejects, b.rejects);
+    }
+
+    fn six_cells(i: usize) -> Vec<Option<String>> {
+        let mut r = cell_text(i);
+        if i % 50_000 == 17 {
+            r[0] = Some("bad".into());
+        }
+        r.push((!i.is_multiple_of(3)).then(|| format!("ACC-{:06}", i % 9973)));
+        r.push(Some(["KZT", "USD", "€uro", "₸"][i % 4].to_string()));
+        r.push(match i % 11 {
+            0 => None,
+            1 => Some(String::new()),
+            _ => Some(format!("{}\n\"q\", {}", i * 7, "日本語".repeat(i % 4))),
+        });
+        r
+    }
+
+    #[test]
+    fn parquet_parallel_matches_record_api() {
+        let d = tmp("parquet-parallel");
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("t.parquet");
+        let header: Vec<String> = ["id", "note", "amount", "acct", "cur", "memo"]
+            .map(String::from)
+            .to_vec();
+        let n = 300_000;
+        write_strings(&p, &header, (0..n).map(six_cells)).unwrap();
+        let meta = SerializedFileReader::new(std::fs::File::open(&p).unwrap()).unwrap();
+        assert!(
+            fast_plan(meta.metadata()).is_some(),
+            "text columns are fast"
+        );
+
+        let want = by_record_api(&p);
+        assert_eq!(want.counts.read, n as u64);
+        assert_eq!(want.counts.rejected, 6);
+        assert_eq!(want.rejects[0].0, 19);
+        assert!(want.rejects[0].3.starts_with("{id: \"bad\", note: "));
+        for threads in [1, 2, 3, 8] {
+            let (got, chunks) = by_columns(&p, threads);
+            assert_eq!(chunks, threads.min(3), "3 row groups, {threads} threads");
+            assert_same(&got, &want);
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn parquet_parallel_splits_row_groups() {
+        let ranges = |rows: &[u64], t| -> Vec<(usize, usize, u64)> {
+            split_groups(rows, t)
+                .into_iter()
+                .map(|(r, first)| (r.start, r.end, first))
+                .collect()
+        };
+        assert_eq!(ranges(&[], 4), [(0, 0, 0)]);
+        assert_eq!(ranges(&[10], 4), [(0, 1, 0)]);
+        assert_eq!(ranges(&[10, 10, 10, 10], 2), [(0, 2, 0), (2, 4, 20)]);
+        assert_eq!(ranges(&[10, 10, 10], 0), [(0, 3, 0)]);
+        assert_eq!(ranges(&[10, 10, 5], 3), [(0, 1, 0), (1, 2, 10), (2, 3, 20)]);
+        assert_eq!(ranges(&[100, 1, 1, 1], 2), [(0, 1, 0), (1, 4, 100)]);
+        assert_eq!(ranges(&[0, 0, 0], 2), [(0, 1, 0), (1, 3, 0)]);
+    }
+
+    #[test]
+    fn parquet_parallel_integer_and_boolean_columns() {
+        let d = tmp("parquet-parallel-ints");
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("t.parquet");
+        let schema = parse_message_type(
+            "message t {
+                required binary id (UTF8);
+                required int64 n;
+                optional int64 u (UINT_64);
+                optional int32 i;
+                optional int32 b (INT_8);
+                optional int32 w (UINT_32);
+                optional int64 l (INTEGER(64,true));
+                optional boolean flag;
+                optional binary raw;
+            }",
+        )
+        .unwrap();
+        let file = std::fs::File::create(&p).unwrap();
+        let mut w = SerializedFileWriter::new(file, Arc::new(schema), Default::default()).unwrap();
+        // Two row groups, so that two threads each get one.
+        for group in 0..2 {
+            let rows = 5000;
+            let mut g = w.next_row_group().unwrap();
+            let ids: Vec<ByteArray> = (0..rows)
+                .map(|i| {
+                    let s = if i == 7 {
+                        "bad".into()
+                    } else {
+                        format!("{group}-{i}")
+                    };
+                    ByteArray::from(s.into_bytes())
+                })
+                .collect();
+            column!(g, ByteArrayType, ids, vec![0i16; rows]);
+            let n: Vec<i64> = (0..rows as i64).map(|i| i * 1_000_003 - 7).collect();
+            column!(g, Int64Type, n, vec![0i16; rows]);
+            let defs: Vec<i16> = (0..rows).map(|i| i16::from(i % 3 != 0)).collect();
+            let some = defs.iter().filter(|&&d| d == 1).count();
+            let u: Vec<i64> = (0..some as i64).map(|i| -1 - i).collect();
+            column!(g, Int64Type, u, defs);
+            let i: Vec<i32> = (0..some as i32).map(|i| i32::MIN + i).collect();
+            column!(g, Int32Type, i, defs);
+            let b: Vec<i32> = (0..some as i32).map(|i| i * 37).collect();
+            column!(g, Int32Type, b, defs);
+            let wv: Vec<i32> = (0..some as i32).map(|i| -i).collect();
+            column!(g, Int32Type, wv, defs);
+            let l: Vec<i64> = (0..some as i64).map(|i| i64::MAX - i).collect();
+            column!(g, Int64Type, l, defs);
+            let f: Vec<bool> = (0..some).map(|i| i % 2 == 0).collect();
+            column!(g, BoolType, f, defs);
+            let raw: Vec<ByteArray> = (0..some)
+                .map(|i| match i % 1000 {
+                    5 => vec![b'x', 0xC3],
+                    6 => vec![],
+                    _ => format!("r{i} ✓").into_bytes(),
+                })
+                .map(ByteArray::from)
+                .collect();
+            column!(g, ByteArrayType, raw, defs);
+            g.close().unwrap();
+        }
+        w.close().unwrap();
+        let meta = SerializedFileReader::new(std::fs::File::open(&p).unwrap()).unwrap();
+        assert!(fast_plan(meta.metadata()).is_some(), "integers are fast");
+
+        let want = by_record_api(&p);
+        assert_eq!(
+            want.rows[0].1,
+            [
+                Some("0-0".to_string()),
+                Some("-7".to_string()),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None
+            ]
+        );
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            want.rows[1].1,
+            [
+                s("0-1"),
+                s("999996"),
+                s(&u64::MAX.to_string()),
+                s(&i32::MIN.to_string()),
+                s("0"),
+                s("0"),
+                s(&i64::MAX.to_string()),
+                s("true"),
+                s("r0 ✓"),
+            ]
+        );
+        // Invalid UTF-8 in `raw` rejects its row only; the sink refuses the `bad` ids.
+        let r: Vec<(u64, Option<&str>, &str)> = want
+            .rejects
+            .iter()
+            .map(|r| (r.0, r.1.as_deref(), r.2.as_str()))
+            .collect();
+        assert_eq!(r.len(), 2 + 2 * 4, "{r:?}");
+        assert_eq!(r[0], (9, Some("a"), "bad row"));
+        assert!(r
+            .iter()
+            .any(|x| x.1 == Some("raw") && x.2 == "invalid UTF-8"));
+        assert_eq!(want.counts.read, 10_000);
+        for threads in [1, 2] {
+            let (got, chunks) = by_columns(&p, threads);
+            assert_eq!(chunks, threads);
+            assert_same(&got, &want);
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn parquet_parallel_falls_back_for_other_types() {
+        let d = tmp("parquet-parallel-double");
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("t.parquet");
+        let schema =
+            parse_message_type("message t { required int64 n; optional double x; }").unwrap();
+        let file = std::fs::File::create(&p).unwrap();
+        let mut w = SerializedFileWriter::new(file, Arc::new(schema), Default::default()).unwrap();
+        for _ in 0..2 {
+            let mut g = w.next_row_group().unwrap();
+            column!(g, Int64Type, [1i64, 2, 3], [0i16; 3]);
+            column!(g, DoubleType, [2.5f64], [0, 1, 0]);
+            g.close().unwrap();
+        }
+        w.close().unwrap();
+        let meta = SerializedFileReader::new(std::fs::File::open(&p).unwrap()).unwrap();
+        assert!(fast_plan(meta.metadata()).is_none(), "a double is not");
+
+        let want = by_record_api(&p);
+        let (got, chunks) = by_columns(&p, 2);
+        assert_eq!(chunks, 1, "the record API path is one thread");
+        assert_same(&got, &want);
+        assert_eq!((got.counts.read, got.counts.rejected), (6, 2));
+        let lines: Vec<u64> = got.rejects.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [3, 6]);
+        assert_eq!(got.rejects[0].1.as_deref(), Some("x"));
+        assert!(got.rejects[0].3.contains("x: 2.5"), "{}", got.rejects[0].3);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn parquet_parallel_invalid_utf8_rejects_the_row() {
+        let d = tmp("parquet-parallel-utf8");
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("t.parquet");
+        let schema =
+            parse_message_type("message t { optional binary a; optional binary s (UTF8); }")
+                .unwrap();
+        let file = std::fs::File::create(&p).unwrap();
+        let mut w = SerializedFileWriter::new(file, Arc::new(schema), Default::default()).unwrap();
+        let mut g = w.next_row_group().unwrap();
+        let a = [
+            b"1".to_vec(),
+            vec![0xFF, b'x'],
+            b"3".to_vec(),
+            b"4".to_vec(),
+        ];
+        column!(g, ByteArrayType, a.map(ByteArray::from), [1i16; 4]);
+        let s = [
+            b"ok".to_vec(),
+            b"ok".to_vec(),
+            vec![0xE2, 0x82],
+            b"".to_vec(),
+        ];
+        column!(g, ByteArrayType, s.map(ByteArray::from), [1i16; 4]);
+        g.close().unwrap();
+        w.close().unwrap();
+
+        let (got, _) = by_columns(&p, 2);
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(got.counts.read, 4);
+        assert_eq!(got.counts.accepted, 2);
+        assert_eq!(
+            got.rows,
+            [(2, vec![s("1"), s("ok")]), (5, vec![s("4"), None])]
+        );
+        assert_eq!(
+            got.rejects,
+            [
+                (
+                    3,
+                    s("a"),
+                    "invalid UTF-8".to_string(),
+                    "{a: [255, 120], s: \"ok\"}".to_string()
+                ),
+                (
+                    4,
+                    s("s"),
+                    "invalid UTF-8".to_string(),
+                    "{a: [51], s: [226, 130]}".to_string()
+                ),
+            ]
+        );
+        // The record API refuses the whole file over the String column; the plain column's
+        // reject is the same.
+        assert!(read(&p, &mut Collect::default(), &mut vec![]).is_err());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
     #[test]
     fn parquet_decoder_panics_become_format_errors() {
         // The record API has no conversion for INTERVAL and panics (`unimplemented!`).
@@ -766,6 +1631,13 @@ mod tests {
             match read(&p, &mut sink, &mut vec![]) {
                 Err(IngestError::Format { .. }) => {}
                 other => panic!("{name}: expected a format error, got {other:?}"),
+            }
+            for threads in [1, 2] {
+                match read_parallel(&p, threads, Collect::default) {
+                    Err(IngestError::Format { .. }) => {}
+                    Err(e) => panic!("{name}: expected a format error, got {e:?}"),
+                    Ok(_) => panic!("{name}: expected a format error, got rows"),
+                }
             }
         }
         let _ = std::fs::remove_dir_all(&d);

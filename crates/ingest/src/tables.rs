@@ -9,16 +9,20 @@ use crate::rows::{Outcome, RowSink};
 use finmon_model::dataset::Attrs;
 use finmon_model::{
     Account, AccountKind, Date, Decimal, Identifier, IdentifierKind, Institution, InstitutionKind,
-    Label, License, Party, PartyKind, Recording, Subject, SubjectKind, Typology,
+    Interner, Label, License, Party, PartyKind, Recording, Subject, SubjectKind, Typology,
 };
-use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 /// Keys seen so far, with the line and a fingerprint of the row that first gave them: a re-sent
 /// identical row is a duplicate, a different row under the same key a conflict.
+///
+/// Keys live in an [`Interner`] (one arena, short keys inline in the hash slots), so that
+/// checking millions of transaction ids allocates nothing per key.
 #[derive(Default)]
 pub struct Seen {
-    map: HashMap<String, (u64, u64)>,
+    keys: Interner,
+    /// By key id: (line, fingerprint) of the row that first gave the key.
+    first: Vec<(u64, u64)>,
 }
 
 pub enum Check {
@@ -44,13 +48,14 @@ impl Seen {
         line: u64,
         print: u64,
     ) -> Result<Check, RowError> {
-        match self.map.get(key) {
-            None => {
-                self.map.insert(key.to_string(), (line, print));
-                Ok(Check::New)
-            }
-            Some(&(_, p)) if p == print => Ok(Check::Same),
-            Some(&(first, _)) => Err(RowError::row(format!(
+        let id = self.keys.intern(key).0 as usize;
+        if id == self.first.len() {
+            self.first.push((line, print));
+            return Ok(Check::New);
+        }
+        match self.first[id] {
+            (_, p) if p == print => Ok(Check::Same),
+            (first, _) => Err(RowError::row(format!(
                 "{what} '{key}' conflicts with line {first}: same key, different values (this is line {line})"
             ))),
         }
