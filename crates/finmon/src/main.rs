@@ -1,5 +1,6 @@
 //! The `finmon` command line: `scan` a dataset into findings, `eval` findings against labels.
 
+mod decide;
 mod output;
 
 use anyhow::{Context, Result};
@@ -49,6 +50,36 @@ enum Command {
         /// csv, jsonl or parquet.
         #[arg(long, default_value = "csv")]
         to: String,
+    },
+    /// Decide on transactions as they happen: an HTTP server over the rule engine.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// A rule file (TOML + CEL); default: the built-in Kazakhstan pack (rules/kz.toml).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// A dataset whose reference tables (accounts, parties, institutions, rates) the rules read.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Where decided transactions are logged and windows saved, so that a restart (even
+        /// after kill -9) goes on where it stopped. Default: memory only.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Largest request body in bytes.
+        #[arg(long, default_value_t = 1 << 20)]
+        body_limit: usize,
+    },
+    /// Replay a dataset in time order through rules: hits, decisions, precision/recall.
+    Backtest {
+        dataset: PathBuf,
+        /// A rule file; default: the built-in Kazakhstan pack.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        #[arg(long, default_value = "auto")]
+        format: Format,
+        /// Where decisions.csv, findings.csv and backtest.json go.
+        #[arg(long, default_value = "finmon-backtest")]
+        out: PathBuf,
     },
     /// Precision, recall and F1 of findings against labels, per typology.
     Eval {
@@ -101,6 +132,25 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
             config,
             threads,
         } => scan(&dataset, format, &out, config.as_deref(), threads, terminal),
+        Command::Serve {
+            addr,
+            rules,
+            data,
+            state,
+            body_limit,
+        } => decide::serve(decide::ServeArgs {
+            addr: &addr,
+            rules: rules.as_deref(),
+            data: data.as_deref(),
+            state: state.as_deref(),
+            body_limit,
+        }),
+        Command::Backtest {
+            dataset,
+            rules,
+            format,
+            out,
+        } => decide::backtest(&dataset, rules.as_deref(), format, &out),
         Command::Convert {
             dataset,
             out,
@@ -125,8 +175,30 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
     }
 }
 
-/// Shows the stage on a terminal (a spinner) and logs it otherwise.
+/// Shows the stage on a terminal (a spinner, and a bar of bytes while the transactions are
+/// read) and logs it otherwise.
 struct Progress(Option<indicatif::ProgressBar>);
+
+/// The bar ingest moves as it reads the transactions file.
+struct ReadBar(indicatif::ProgressBar);
+
+impl finmon_ingest::Progress for ReadBar {
+    fn start(&self, file: &str, bytes: u64) {
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        self.0.set_style(style);
+        self.0.set_length(bytes);
+        self.0.set_position(0);
+        self.0.set_message(format!("reading {file}"));
+    }
+
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+}
 
 impl Progress {
     fn new(terminal: bool) -> Self {
@@ -135,6 +207,19 @@ impl Progress {
             pb.enable_steady_tick(std::time::Duration::from_millis(120));
             pb
         }))
+    }
+
+    fn reader(&self) -> Option<std::sync::Arc<dyn finmon_ingest::Progress>> {
+        self.0.as_ref().map(|pb| {
+            std::sync::Arc::new(ReadBar(pb.clone())) as std::sync::Arc<dyn finmon_ingest::Progress>
+        })
+    }
+
+    /// Back to a spinner after the bar.
+    fn spin(&self) {
+        if let Some(pb) = &self.0 {
+            pb.set_style(indicatif::ProgressStyle::default_spinner());
+        }
     }
 
     fn stage(&self, msg: String) {
@@ -214,6 +299,7 @@ fn scan(
     progress.stage(format!("reading {}", dataset.display()));
     let mut opts = Options {
         format,
+        progress: progress.reader(),
         ..Options::default()
     };
     if let Some(t) = threads {
@@ -227,6 +313,7 @@ fn scan(
     let ingest_secs = t.elapsed().as_secs_f64();
     let rss_after = rss_bytes();
     let n = loaded.dataset.transactions.len();
+    progress.spin();
     progress.stage(format!("{n} transactions read; detecting"));
 
     let t = Instant::now();

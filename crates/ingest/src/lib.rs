@@ -71,11 +71,30 @@ impl Format {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Told how far loading has got, for a progress bar.
+pub trait Progress: Send + Sync {
+    /// The transactions file starts being read: `bytes` in all.
+    fn start(&self, file: &str, bytes: u64);
+    /// `bytes` more of it have been read (called from every parser thread).
+    fn advance(&self, bytes: u64);
+}
+
+#[derive(Clone)]
 pub struct Options {
     pub format: Format,
-    /// Parser threads for large CSV transaction files.
+    /// Parser threads for large transaction files.
     pub threads: usize,
+    pub progress: Option<std::sync::Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("format", &self.format)
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -83,6 +102,7 @@ impl Default for Options {
         Options {
             format: Format::Auto,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            progress: None,
         }
     }
 }
@@ -364,7 +384,7 @@ fn code_rate(s: &str) -> Result<Decimal, finmon_model::ParseAmountError> {
 fn read_transactions<'a, S, F>(
     path: &Path,
     kind: FileKind,
-    threads: usize,
+    opts: &Options,
     make: F,
     report: &mut Report,
 ) -> Result<Vec<S>, IngestError>
@@ -386,11 +406,21 @@ where
             s.header(&names).expect("header accepted above");
             s
         };
+        let body = &map[body_start..];
+        if let Some(p) = &opts.progress {
+            p.start(&file, body.len() as u64);
+        }
+        let advance = |n: u64| {
+            if let Some(p) = &opts.progress {
+                p.advance(n);
+            }
+        };
         let parsed = transactions::csv_parallel(
-            &map[body_start..],
+            body,
             first_line,
             &names,
-            threads,
+            opts.threads,
+            &advance,
             make_with_header,
         );
         parsed
@@ -405,7 +435,7 @@ where
         // Parquet is read on all threads, one sink per range of row groups, in file order.
         #[cfg(feature = "parquet")]
         let parsed = if kind == FileKind::Parquet {
-            Some(crate::parquet::read_parallel(path, threads, &make)?)
+            Some(crate::parquet::read_parallel(path, opts.threads, &make)?)
         } else {
             None
         };
@@ -497,7 +527,7 @@ fn load_finmon(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), In
     let sinks = read_transactions(
         &path,
         kind,
-        opts.threads,
+        opts,
         || transactions::FinmonTx::new(&ctx, &file),
         &mut loaded.report,
     )?;
@@ -578,7 +608,7 @@ fn load_amlworld(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), 
     let sinks = read_transactions(
         &path,
         FileKind::Csv,
-        opts.threads,
+        opts,
         || amlworld::AmlworldTx::new(transactions::TxChunk::new(&ctx, &names, false)),
         report,
     )?;
@@ -705,7 +735,7 @@ fn load_amlsim(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), In
     let sinks = read_transactions(
         &path,
         FileKind::Csv,
-        opts.threads,
+        opts,
         || amlsim::AmlsimTx::new(&ctx, layout, &file, &header).expect("header checked"),
         report,
     )?;

@@ -118,6 +118,7 @@ pub fn read_file(
                 &map[body_start..],
                 body_line,
                 &names,
+                &|_| {},
                 sink,
                 &mut counts,
                 rejects,
@@ -176,6 +177,7 @@ pub fn csv_rows(
     bytes: &[u8],
     first_line: u64,
     names: &[String],
+    progress: &dyn Fn(u64),
     sink: &mut dyn RowSink,
     counts: &mut Counts,
     rejects: &mut Vec<LineReject>,
@@ -187,7 +189,13 @@ pub fn csv_rows(
         .from_reader(bytes);
     let mut rec = csv::ByteRecord::new();
     let mut spare: Vec<Option<&str>> = Vec::with_capacity(ncols);
+    let mut reported = 0u64;
     loop {
+        if counts.read.is_multiple_of(65_536) {
+            let at = rdr.position().byte();
+            progress(at - reported);
+            reported = at;
+        }
         let start = rdr.position().clone();
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
@@ -242,6 +250,7 @@ pub fn csv_rows(
         feed(sink, line, &fields, raw, counts, rejects);
         spare = recycle(fields);
     }
+    progress(bytes.len() as u64 - reported.min(bytes.len() as u64));
 }
 
 /// Reuses a vector's allocation for borrows of another lifetime (the in-place `collect` keeps

@@ -353,6 +353,7 @@ pub fn csv_parallel<S, F>(
     first_line: u64,
     names: &[String],
     threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
     make: F,
 ) -> Vec<Parsed<S>>
 where
@@ -404,7 +405,15 @@ where
                     let mut sink = make();
                     let mut counts = Counts::default();
                     let mut rejects = Vec::new();
-                    csv_rows(chunk, start, names, &mut sink, &mut counts, &mut rejects);
+                    csv_rows(
+                        chunk,
+                        start,
+                        names,
+                        progress,
+                        &mut sink,
+                        &mut counts,
+                        &mut rejects,
+                    );
                     Parsed {
                         sink,
                         counts,
