@@ -1,6 +1,6 @@
 -- wrk script: POST /v1/decisions with a fresh transaction each request (unique tx_id, so that
 -- every request is a real decision, not a re-send), a realistic mix of kinds, 50,000 accounts,
--- shared devices; about 1 in 20 requests triggers a rule.
+-- a device per account with 1 in 50 payments from one of 100 shared devices.
 local thread_id = 0
 local threads = {}
 
@@ -21,7 +21,10 @@ end
 request = function()
   n = n + 1
   local kind = kinds[math.random(#kinds)]
-  local from = "ACC-" .. math.random(50000)
+  local acct = math.random(50000)
+  local from = "ACC-" .. acct
+  local device = "DEV-" .. acct
+  if math.random(50) == 1 then device = "SHARED-" .. math.random(100) end
   local to = "CARD-" .. math.random(50000)
   local amount = string.format("%d.%02d", math.random(1000, 700000), math.random(0, 99))
   local minute = n % 60
@@ -36,8 +39,8 @@ request = function()
   local to_part = ""
   if to then to_part = string.format(', "to_account": "%s"', to) end
   local body = string.format(
-    '{"tx_id": "W%d-%d", "timestamp": "2025-03-14T%02d:%02d:00+05:00", "kind": "%s", "from_account": "%s"%s, "amount": "%s", "currency": "KZT", "device_id": "DEV-%d"%s}',
-    tid, n, hour, minute, kind, from, to_part, amount, math.random(20000), extra)
+    '{"tx_id": "W%d-%d", "timestamp": "2025-03-14T%02d:%02d:00+05:00", "kind": "%s", "from_account": "%s"%s, "amount": "%s", "currency": "KZT", "device_id": "%s"%s}',
+    tid, n, hour, minute, kind, from, to_part, amount, device, extra)
   return wrk.format("POST", "/v1/decisions", {["Content-Type"] = "application/json"}, body)
 end
 

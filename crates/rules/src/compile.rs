@@ -8,7 +8,7 @@
 //! money become exact tiyn thresholds, and string literals compared with token fields become
 //! token indices (or bit masks for `in`). Nothing is looked up by name when deciding.
 
-use crate::env::{Env, Tri};
+use crate::env::{Env, Side, Tri};
 use crate::fp;
 use cel::common::ast::{operators, CallExpr, Expr, IdedExpr, LiteralValue, SourceInfo};
 use finmon_model::money::parse_decimal;
@@ -263,11 +263,13 @@ pub(crate) fn parse(src: &str) -> Result<Parsed<'_>, CompileError> {
     }
 }
 
-/// Conditions on the transaction's own fields that a condition needs, taken at load time from
-/// its top-level conjunction (`tx.kind == '…'`, `tx.kind in […]`, `tx.amount_kzt > n` and the
-/// other comparisons with a literal, `has(tx.…)`) and checked inline before its closure is
-/// called. A guard that fails means the condition is false (`false && anything` is false in
-/// CEL, errors included); the conjuncts it decides exactly are left out of the closure.
+/// Simple tests a condition needs, taken at load time from its top-level conjunction
+/// (`tx.kind == '…'`, `tx.kind in […]`, `tx.amount_kzt > n` and the other comparisons with a
+/// literal, `has(tx.…)`, and `==` / `in` on the token fields of the accounts: `to.kind`,
+/// `from.institution.kind`, `to.institution.license`, …) and checked inline before its closure
+/// is called. A guard that fails means the condition is not true (`false && anything` is false
+/// in CEL; a token field that is absent makes its conjunct an error), so the rule does not fire
+/// and the window is not fed; the conjuncts a guard decides exactly are left out of the closure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Guard {
     /// Bit `k` for transaction kind `k`.
@@ -277,6 +279,62 @@ pub(crate) struct Guard {
     pub max_kzt: i64,
     /// Presence bits (`PRESENT_*`) of optional fields.
     pub needs: u16,
+    /// Token masks of the account fields of [`SIDE_FIELDS`]; `u8::MAX` admits anything, an
+    /// absent value is admitted only by that.
+    pub sides: [u8; 6],
+}
+
+/// The account token fields a guard can test, with their vocabulary.
+const SIDE_FIELDS: [(&str, &str, &str, EnumKind); 6] = [
+    ("from", "kind", "", EnumKind::AccountKind),
+    ("to", "kind", "", EnumKind::AccountKind),
+    ("from", "institution", "kind", EnumKind::InstitutionKind),
+    ("to", "institution", "kind", EnumKind::InstitutionKind),
+    ("from", "institution", "license", EnumKind::License),
+    ("to", "institution", "license", EnumKind::License),
+];
+
+fn side_field_index(path: &[&str]) -> Option<(usize, EnumKind)> {
+    SIDE_FIELDS
+        .iter()
+        .position(|&(a, b, c, _)| match path {
+            [x, y] => *x == a && *y == b && c.is_empty(),
+            [x, y, z] => *x == a && *y == b && *z == c,
+            _ => false,
+        })
+        .map(|i| (i, SIDE_FIELDS[i].3))
+}
+
+/// The values of [`SIDE_FIELDS`] for a transaction's accounts.
+#[inline]
+fn side_value(i: usize, from: &Side<'_>, to: &Side<'_>) -> Option<u8> {
+    let s = if i.is_multiple_of(2) { from } else { to };
+    match i / 2 {
+        0 => s.id.map(|_| s.kind() as u8),
+        1 => s.inst().map(|x| x.kind as u8),
+        _ => s.inst().and_then(|x| x.license).map(|l| l as u8),
+    }
+}
+
+/// Alternatives: a condition whose top level is `a || b` passes if any disjunct's guard does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Guards(Vec<Guard>);
+
+impl Guards {
+    pub(crate) fn any() -> Guards {
+        Guards(vec![Guard::ANY])
+    }
+
+    #[inline]
+    pub(crate) fn admits(
+        &self,
+        tx: &crate::input::ParsedTx<'_>,
+        present: u16,
+        from: &Side<'_>,
+        to: &Side<'_>,
+    ) -> bool {
+        self.0.iter().any(|g| g.admits(tx, present, from, to))
+    }
 }
 
 pub(crate) const PRESENT_FIELDS: [&str; 8] = [
@@ -309,14 +367,24 @@ impl Guard {
         min_kzt: i64::MIN,
         max_kzt: i64::MAX,
         needs: 0,
+        sides: [u8::MAX; 6],
     };
 
     #[inline]
-    pub(crate) fn admits(&self, tx: &crate::input::ParsedTx<'_>, present: u16) -> bool {
+    pub(crate) fn admits(
+        &self,
+        tx: &crate::input::ParsedTx<'_>,
+        present: u16,
+        from: &Side<'_>,
+        to: &Side<'_>,
+    ) -> bool {
         self.kinds & (1 << (tx.kind as u32)) != 0
             && tx.amount_kzt.0 >= self.min_kzt
             && tx.amount_kzt.0 <= self.max_kzt
             && present & self.needs == self.needs
+            && self.sides.iter().enumerate().all(|(i, &mask)| {
+                mask == u8::MAX || side_value(i, from, to).is_some_and(|v| mask & (1 << v) != 0)
+            })
     }
 }
 
@@ -324,22 +392,41 @@ impl Guard {
 pub(crate) fn condition(
     p: &Parsed<'_>,
     scope: &Scope<'_>,
-) -> Result<(BoolFn, Guard, Uses), CompileError> {
+) -> Result<(BoolFn, Guards, Uses), CompileError> {
     let mut c = Compiler::new(p, scope);
     // The whole condition is compiled (and type-checked) first.
     let node = c.node(&p.expr)?;
     let whole =
         as_bool(node).map_err(|m| c.err(&p.expr, format!("a condition must be a bool: {m}")))?;
+    let mut disjuncts = Vec::new();
+    operands_of(&p.expr, operators::LOGICAL_OR, &mut disjuncts);
+    if disjuncts.len() > 1 {
+        // One guard per disjunct; the closure stays whole.
+        let mut alternatives = Vec::with_capacity(disjuncts.len());
+        for d in disjuncts {
+            let mut g = Guard::ANY;
+            let mut conjuncts = Vec::new();
+            conjuncts_of(d, &mut conjuncts);
+            for e in conjuncts {
+                c.narrow(&mut g, e);
+            }
+            if g == Guard::ANY {
+                return Ok((whole, Guards::any(), c.uses));
+            }
+            alternatives.push(g);
+        }
+        return Ok((whole, Guards(alternatives), c.uses));
+    }
     let mut guard = Guard::ANY;
     let mut conjuncts = Vec::new();
     conjuncts_of(&p.expr, &mut conjuncts);
     if conjuncts.len() < 2 {
         if let Some(e) = conjuncts.first() {
             if c.narrow(&mut guard, e) {
-                return Ok((const_bool(true), guard, c.uses));
+                return Ok((const_bool(true), Guards(vec![guard]), c.uses));
             }
         }
-        return Ok((whole, guard, c.uses));
+        return Ok((whole, Guards(vec![guard]), c.uses));
     }
     // The closure keeps only the conjuncts the guard does not decide exactly: the engine checks
     // the guard before calling it.
@@ -354,7 +441,7 @@ pub(crate) fn condition(
         Node::Bool(f) => f,
         _ => whole,
     };
-    Ok((f, guard, c.uses))
+    Ok((f, Guards(vec![guard]), c.uses))
 }
 
 fn conjuncts_of<'e>(e: &'e IdedExpr, out: &mut Vec<&'e IdedExpr>) {
@@ -454,18 +541,41 @@ impl<'p, 's> Compiler<'p, 's> {
             Expr::Call(c) if c.args.len() == 2 && c.target.is_none() => {
                 let (a, b) = (&c.args[0], &c.args[1]);
                 let f = c.func_name.as_str();
+                let side = |e: &IdedExpr| path_of(e).and_then(|p| side_field_index(&p));
                 if f == operators::EQUALS {
                     for (x, y) in [(a, b), (b, a)] {
-                        if let (true, Expr::Literal(LiteralValue::String(s))) =
-                            (is(x, "kind"), &y.expr)
-                        {
+                        let Expr::Literal(LiteralValue::String(s)) = &y.expr else {
+                            continue;
+                        };
+                        if is(x, "kind") {
                             if let Some(k) = TxKind::parse(s.inner()) {
                                 g.kinds &= 1 << (k as u32);
                                 return true;
                             }
                         }
+                        if let Some((i, kind)) = side(x) {
+                            if let Some(v) = kind.parse(s.inner()) {
+                                g.sides[i] &= 1 << v;
+                                return true;
+                            }
+                        }
                     }
                     false
+                } else if let (true, Some((i, kind)), Expr::List(l)) =
+                    (f == operators::IN, side(a), &b.expr)
+                {
+                    let mut mask = 0u8;
+                    for el in &l.elements {
+                        let Expr::Literal(LiteralValue::String(s)) = &el.expr else {
+                            return false;
+                        };
+                        let Some(v) = kind.parse(s.inner()) else {
+                            return false;
+                        };
+                        mask |= 1 << v;
+                    }
+                    g.sides[i] &= mask;
+                    true
                 } else if f == operators::IN && is(a, "kind") {
                     let Expr::List(l) = &b.expr else {
                         return false;
@@ -1758,11 +1868,16 @@ fn render_of(n: Node) -> Render {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::{Side, Windows};
+    use crate::env::Windows;
     use crate::input::TxInput;
     use std::cell::RefCell;
 
     fn compiled(src: &str) -> (BoolFn, Guard) {
+        let (f, g) = compiled_alternatives(src);
+        (f, g.0[0])
+    }
+
+    fn compiled_alternatives(src: &str) -> (BoolFn, Guards) {
         let lists = BTreeMap::new();
         let attributes = BTreeSet::new();
         let scope = Scope {
@@ -1805,8 +1920,27 @@ mod tests {
             g.kinds,
             1 << (TxKind::P2p as u32) | 1 << (TxKind::Transfer as u32)
         );
-        let (_, g) = compiled("tx.kind == 'transfer' || tx.amount_kzt > 5");
-        assert_eq!(g, Guard::ANY, "a disjunction says nothing");
+        let (_, g) = compiled_alternatives("tx.kind == 'transfer' || tx.amount_kzt > 5");
+        assert_eq!(g.0.len(), 2, "one guard per disjunct");
+        assert_eq!(g.0[0].kinds, 1 << (TxKind::Transfer as u32));
+        assert_eq!(g.0[1].min_kzt, 501);
+        let (_, g) = compiled_alternatives("tx.kind == 'transfer' || valid_iin(tx.sender_iin)");
+        assert_eq!(
+            g,
+            Guards::any(),
+            "a disjunct without a guard admits everything"
+        );
+        let (_, g) = compiled_alternatives(
+            "(to.institution.kind == 'vasp' && to.institution.license in ['none', 'revoked']) \
+             || (from.institution.kind == 'vasp' && from.kind == 'card')",
+        );
+        let vasp = 1 << (finmon_model::InstitutionKind::Vasp as u8);
+        let bad = 1 << (License::None as u8) | 1 << (License::Revoked as u8);
+        assert_eq!((g.0[0].sides[3], g.0[0].sides[5]), (vasp, bad));
+        assert_eq!(
+            (g.0[1].sides[2], g.0[1].sides[0]),
+            (vasp, 1 << (AccountKind::Card as u8))
+        );
         let (_, g) = compiled("!(tx.kind == 'transfer') && tx.amount_kzt < 5");
         assert_eq!((g.kinds, g.max_kzt), (u32::MAX, 499));
         let (_, g) = compiled("tx.amount_kzt <= 500000 && tx.amount_kzt >= 450000");
@@ -1864,7 +1998,8 @@ mod tests {
                         };
                         // The guard and the rest of the condition together are the condition.
                         let (whole, _) = compiled_whole(src);
-                        let admitted = g.admits(&tx, presence_bits(&tx));
+                        let admitted =
+                            g.admits(&tx, presence_bits(&tx), &Side::default(), &Side::default());
                         let split = if admitted { f(&env) } else { Tri::False };
                         assert_eq!(split, whole(&env), "{src} on {kind} {amount}");
                     }

@@ -13,6 +13,9 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The windows are swept once every this many decisions (see [`WindowState::sweep`]).
+const SWEEP_EVERY: u64 = 16;
+
 /// One rule that fired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hit {
@@ -68,6 +71,8 @@ pub struct Engine {
     keys: Vec<Option<Option<u64>>>,
     /// The latest transaction time seen (seconds): the sweep expires against it.
     clock: i64,
+    /// Decisions made, for pacing the sweep.
+    decisions: u64,
     rates: RateCache,
 }
 
@@ -88,6 +93,7 @@ impl Engine {
             cache,
             keys,
             clock: i64::MIN,
+            decisions: 0,
             rates: RateCache::default(),
         }
     }
@@ -120,6 +126,7 @@ impl Engine {
             cache,
             keys,
             clock,
+            decisions,
             rates,
         } = self;
         let tx = input.parse_cached(reference, rates)?;
@@ -184,7 +191,7 @@ impl Engine {
             let present = presence_bits(&tx);
             // Each window once: the transaction's event goes in before any rule reads it.
             for (i, w) in rules.windows.iter().enumerate() {
-                if !w.guard.admits(&tx, present)
+                if !w.guard.admits(&tx, present, &env.from, &env.to)
                     || w.when.as_ref().is_some_and(|f| f(&env) != Tri::True)
                 {
                     continue;
@@ -209,7 +216,8 @@ impl Engine {
                 }
             }
             for r in &rules.rules {
-                if !r.guard.admits(&tx, present) || (r.when)(&env) != Tri::True {
+                if !r.guard.admits(&tx, present, &env.from, &env.to) || (r.when)(&env) != Tri::True
+                {
                     continue;
                 }
                 let mut reason = String::with_capacity(96);
@@ -228,8 +236,12 @@ impl Engine {
                 });
             }
         }
-        for w in state.iter_mut() {
-            w.sweep(*clock);
+        // The sweep's pace follows stream time, so it can run every few decisions.
+        *decisions = decisions.wrapping_add(1);
+        if decisions.is_multiple_of(SWEEP_EVERY) {
+            for w in state.iter_mut() {
+                w.sweep(*clock);
+            }
         }
         out.micros = start.elapsed().as_secs_f64() * 1e6;
         Ok(())

@@ -1,7 +1,7 @@
 //! Loading a rule file: TOML to a compiled [`RuleSet`], or a [`LoadError`] naming every
 //! mistake with its file, line and column.
 
-use crate::compile::{self, BoolFn, CompileError, FpFn, Guard, Render, Scope, Uses};
+use crate::compile::{self, BoolFn, CompileError, FpFn, Guards, Render, Scope, Uses};
 use crate::error::{Diagnostic, LoadError};
 use crate::fp;
 use crate::source::{line_col, StrSpan};
@@ -115,7 +115,7 @@ pub(crate) struct Rule {
     pub outcome: Outcome,
     pub severity: Severity,
     pub typology: Option<Typology>,
-    pub guard: Guard,
+    pub guard: Guards,
     pub when: BoolFn,
     pub reason: Vec<Render>,
 }
@@ -602,7 +602,7 @@ impl Loader<'_> {
                 None => ok = false,
             }
         }
-        let mut guard = Guard::ANY;
+        let mut guard = Guards::any();
         let when = match &w.when {
             None => None,
             Some(s) => match self.expr(s, &what("when"), |p| compile::condition(p, scope)) {

@@ -125,8 +125,8 @@ impl<T: Entry> ProbeTable<T> {
         }
     }
 
-    /// Removes the entry at `i` and returns it. Later entries of the same probe run move back,
-    /// so an entry may move to a position before `i` … or to `i` itself.
+    /// Removes the entry at `i` and returns it. Later entries of the same probe run move back
+    /// to fill the hole, so another entry may now sit at `i` (a sweep looks at `i` again).
     pub(crate) fn remove_at(&mut self, i: usize) -> T {
         let mask = self.entries.len() - 1;
         let removed = std::mem::take(&mut self.entries[i]);

@@ -6,7 +6,7 @@
 //! the engine's clock (the latest transaction time seen), so expiring early — by a read, an
 //! update or the sweep — never changes a value.
 
-use crate::compile::{BoolFn, FpFn, Guard, NumFn};
+use crate::compile::{BoolFn, FpFn, Guards, NumFn};
 use crate::table::{self, ProbeTable};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -61,8 +61,8 @@ pub(crate) struct WindowDef {
     pub agg: Aggregate,
     /// Span in seconds: the window at time `t` is `(t - span, t]`.
     pub span: i64,
-    /// What `when` needs of the transaction's own fields (see [`Guard`]).
-    pub guard: Guard,
+    /// What `when` needs of the transaction (see [`Guards`]).
+    pub guard: Guards,
     pub when: Option<BoolFn>,
     pub key: FpFn,
     /// The key reads `from.*`/`to.*`: it can only be computed once accounts are resolved.
@@ -108,10 +108,6 @@ const INITIAL_CAPACITY: usize = 8;
 const SPARES: usize = 4_096;
 const KEEP_CAPACITY: usize = 256;
 
-/// Distinct values carry their fingerprint with the lowest bit cleared; the bit marks an event
-/// whose value occurs again later in the key's window ("superseded").
-const SUPERSEDED: u64 = 1;
-
 /// One event: time in seconds, and the value (a number for `sum`/`max`, a fingerprint for
 /// `distinct`, 0 for `count`).
 type Ev = (i64, u64);
@@ -124,8 +120,9 @@ enum Extra {
     /// `sum`: wrapping arithmetic, exact whenever the true sum fits in an `i64` (±92
     /// quadrillion tenge in tiyn).
     Sum(i64),
-    /// `distinct`: the number of distinct values; with the count of each value once the key has
-    /// more than [`SCAN_LIMIT`] events.
+    /// `distinct`: the number of distinct values. Up to [`SCAN_LIMIT`] values a key keeps only
+    /// the latest occurrence of each (its events are its distinct values, by last time seen);
+    /// above, every occurrence and the count of each value.
     Distinct(u32, Option<Box<Counts>>),
     /// `max`: the events that can still become the maximum (times increasing, values strictly
     /// decreasing); the front is the maximum. Boxed so that a slot stays one cache line.
@@ -198,18 +195,13 @@ impl Slot {
             match &mut self.extra {
                 Extra::None => {}
                 Extra::Sum(s) => *s = s.wrapping_sub(v as i64),
-                Extra::Distinct(n, None) => {
-                    // The last occurrence of its value: the value leaves the window.
-                    if v & SUPERSEDED == 0 {
-                        *n = n.saturating_sub(1);
-                    }
-                }
+                // The only (latest) occurrence of its value: the value leaves the window.
+                Extra::Distinct(n, None) => *n = n.saturating_sub(1),
                 Extra::Distinct(n, Some(counts)) => {
-                    let key = v & !SUPERSEDED;
-                    if let Some(c) = counts.get_mut(&key) {
+                    if let Some(c) = counts.get_mut(&v) {
                         *c -= 1;
                         if *c == 0 {
-                            counts.remove(&key);
+                            counts.remove(&v);
                             *n = n.saturating_sub(1);
                         }
                     }
@@ -228,14 +220,13 @@ impl Slot {
         let in_order = self.events.back().is_none_or(|&(bt, _)| bt <= t);
         match &mut self.extra {
             Extra::Distinct(n, counts) => {
-                let v = v & !SUPERSEDED;
-                if !in_order {
-                    // A late event: insert it in time order and recount (rare).
-                    let at = self.events.partition_point(|&(et, _)| et <= t);
-                    self.events.insert(at, (t, v));
-                    *n = recount(&mut self.events, counts);
-                    return;
-                }
+                let at = |events: &VecDeque<Ev>| {
+                    if in_order {
+                        events.len()
+                    } else {
+                        events.partition_point(|&(et, _)| et <= t)
+                    }
+                };
                 match counts {
                     Some(c) => {
                         let e = c.entry(v).or_insert(0);
@@ -243,23 +234,35 @@ impl Slot {
                             *n += 1;
                         }
                         *e += 1;
+                        let i = at(&self.events);
+                        self.events.insert(i, (t, v));
                     }
                     None => {
-                        // The latest earlier occurrence of v, if any, is now superseded.
-                        match self.events.iter_mut().rev().find(|(_, ev)| *ev == v) {
-                            Some((_, ev)) => *ev |= SUPERSEDED,
-                            None => *n += 1,
+                        // Keep one entry a value, the latest: a repeat moves it to the back.
+                        match self.events.iter().rposition(|&(_, ev)| ev == v) {
+                            // A late repeat: the later occurrence already counts.
+                            Some(i) if self.events[i].0 > t => {}
+                            Some(i) => {
+                                self.events.remove(i);
+                                let j = at(&self.events);
+                                self.events.insert(j, (t, v));
+                            }
+                            None => {
+                                *n += 1;
+                                let j = at(&self.events);
+                                self.events.insert(j, (t, v));
+                            }
+                        }
+                        if self.events.len() > SCAN_LIMIT {
+                            let mut c = Counts::default();
+                            for &(_, ev) in &self.events {
+                                *c.entry(ev).or_insert(0) += 1;
+                            }
+                            *counts = Some(Box::new(c));
                         }
                     }
                 }
-                self.events.push_back((t, v));
-                if counts.is_none() && self.events.len() > SCAN_LIMIT {
-                    let mut c = Counts::default();
-                    for &(_, ev) in &self.events {
-                        *c.entry(ev & !SUPERSEDED).or_insert(0) += 1;
-                    }
-                    *counts = Some(Box::new(c));
-                }
+                self.oldest = self.events.front().map_or(i64::MAX, |e| e.0);
             }
             extra => {
                 if in_order {
@@ -299,30 +302,6 @@ impl Slot {
             Extra::Sum(s) => Some(*s),
             Extra::Distinct(n, _) => Some(i64::from(*n)),
             Extra::Max(q) => q.front().map(|&(_, v)| v),
-        }
-    }
-}
-
-/// Recomputes the superseded marks (or the counts) of a `distinct` key and returns the number of
-/// distinct values.
-fn recount(events: &mut VecDeque<Ev>, counts: &mut Option<Box<Counts>>) -> u32 {
-    match counts {
-        Some(c) => {
-            c.clear();
-            for &(_, v) in events.iter() {
-                *c.entry(v & !SUPERSEDED).or_insert(0) += 1;
-            }
-            c.len() as u32
-        }
-        None => {
-            let mut n = 0;
-            for i in (0..events.len()).rev() {
-                let v = events[i].1 & !SUPERSEDED;
-                let later = events.range(i + 1..).any(|&(_, w)| w & !SUPERSEDED == v);
-                events[i].1 = if later { v | SUPERSEDED } else { v };
-                n += u32::from(!later);
-            }
-            n
         }
     }
 }
@@ -507,18 +486,7 @@ impl WindowState {
             .iter()
             .map(|s| KeySnapshot {
                 key: s.key,
-                events: s
-                    .events
-                    .iter()
-                    .map(|&(t, v)| {
-                        let v = if self.agg == Aggregate::Distinct {
-                            v & !SUPERSEDED
-                        } else {
-                            v
-                        };
-                        (t, v as i64)
-                    })
-                    .collect(),
+                events: s.events.iter().map(|&(t, v)| (t, v as i64)).collect(),
             })
             .collect();
         // In key order, so that equal states give equal snapshots.
@@ -622,7 +590,7 @@ mod tests {
         ] {
             assert_eq!(at(&mut sum, 1, t, v), Some(s), "sum at {t}");
             assert_eq!(at(&mut max, 1, t, v), Some(m), "max at {t}");
-            assert_eq!(at(&mut distinct, 1, t, v << 1), Some(d), "distinct at {t}");
+            assert_eq!(at(&mut distinct, 1, t, v), Some(d), "distinct at {t}");
         }
         assert_eq!(max.read(1, 100), None, "max of nothing is no value");
         assert_eq!(sum.read(1, 100), Some(0));
@@ -644,7 +612,7 @@ mod tests {
         for step in 0..3_000i64 {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             let values = if step < 1_500 { 8 } else { 80 };
-            let value = ((seed >> 33) % values) << 1;
+            let value = (seed >> 33) % values;
             // Bursts make keys cross the scan limit; a few events come late.
             let t = step / 3 - i64::from(seed.is_multiple_of(17)) * 5;
             clock = clock.max(t);
@@ -717,7 +685,7 @@ mod tests {
         ] {
             let mut w = WindowState::new(10, agg);
             for t in 0..40i64 {
-                at(&mut w, t as u64 % 7 + 1, t, (t % 3) as u64 * 2);
+                at(&mut w, t as u64 % 7 + 1, t, (t % 3) as u64);
                 w.sweep(t);
             }
             let snap = w.snapshot("w", 1);

@@ -70,8 +70,8 @@ impl Default for Config {
             reference: Arc::new(Dataset::default()),
             state_dir: None,
             body_limit: 1 << 20,
-            snapshot_every: 100_000,
-            remember: 1_000_000,
+            snapshot_every: 1_000_000,
+            remember: 100_000,
         }
     }
 }
@@ -115,6 +115,8 @@ pub struct App {
     core: Mutex<Core>,
     config: Config,
     metrics: Metrics,
+    /// The checkpoint being written in the background, if any.
+    writing: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// What identifies a transaction's content, to tell a re-send from a conflicting reuse of an id.
@@ -181,18 +183,47 @@ impl App {
             core: Mutex::new(core),
             config,
             metrics,
+            writing: Mutex::new(None),
         }))
     }
 
-    /// Saves the windows now (at shutdown, say).
+    /// Saves the windows now and waits for it (at shutdown).
     pub fn checkpoint(&self) -> Result<(), ServeError> {
-        let mut core = self.lock();
-        let (seq, snap) = (core.seq, core.engine.snapshot());
-        if let Some(store) = core.store.as_mut() {
-            store.checkpoint(seq, &snap)?;
+        self.wait_for_checkpoint();
+        if let Some((dir, seq, snap)) = self.begin_checkpoint()? {
+            store::write_snapshot(&dir, seq, &snap)?;
         }
-        core.since_checkpoint = 0;
         Ok(())
+    }
+
+    /// Waits for a background checkpoint to finish.
+    fn wait_for_checkpoint(&self) {
+        let handle = self
+            .writing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(h) = handle {
+            if h.join().is_err() {
+                tracing::error!("the checkpoint thread panicked (the log still holds everything)");
+            }
+        }
+    }
+
+    /// The part of a checkpoint that needs the lock: copy the windows, rotate the log.
+    fn begin_checkpoint(
+        &self,
+    ) -> Result<Option<(PathBuf, u64, finmon_rules::Snapshot)>, ServeError> {
+        let mut core = self.lock();
+        let Some(store) = core.store.as_mut() else {
+            return Ok(None);
+        };
+        if !store.rotate()? {
+            return Ok(None); // the previous checkpoint is still being written
+        }
+        let dir = store.dir().to_path_buf();
+        core.since_checkpoint = 0;
+        Ok(Some((dir, core.seq, core.engine.snapshot())))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Core> {
@@ -253,14 +284,26 @@ impl App {
             core.recent.put(&tx.tx_id, print, d.clone());
             out.push(d);
         }
-        if core.since_checkpoint >= self.config.snapshot_every && core.store.is_some() {
-            let (seq, snap) = (core.seq, core.engine.snapshot());
-            if let Some(store) = core.store.as_mut() {
-                if let Err(e) = store.checkpoint(seq, &snap) {
-                    tracing::error!("checkpoint failed (the log still holds everything): {e}");
+        let due = core.since_checkpoint >= self.config.snapshot_every && core.store.is_some();
+        drop(core);
+        if due {
+            match self.begin_checkpoint() {
+                // Disk work off the request path: the log holds everything until it is done.
+                Ok(Some((dir, seq, snap))) => {
+                    let handle = std::thread::spawn(move || {
+                        if let Err(e) = store::write_snapshot(&dir, seq, &snap) {
+                            tracing::error!(
+                                "checkpoint failed (the log still holds everything): {e}"
+                            );
+                        }
+                    });
+                    *self.writing.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!("checkpoint failed (the log still holds everything): {e}")
                 }
             }
-            core.since_checkpoint = 0;
         }
         Ok(out)
     }
@@ -475,5 +518,57 @@ async fn shutdown() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn near(id: &str, minute: u32) -> TxInput {
+        serde_json::from_value(json!({
+            "tx_id": id, "timestamp": format!("2025-03-14T10:{minute:02}:00+05:00"),
+            "kind": "card_topup", "from_account": "S1", "to_account": "C1",
+            "amount": "480000.00", "currency": "KZT"
+        }))
+        .expect("valid transaction")
+    }
+
+    fn near_threshold_hits(d: &Decision) -> usize {
+        d.hits
+            .iter()
+            .filter(|h| &*h.rule == "KZ-NEAR-THRESHOLD")
+            .count()
+    }
+
+    #[test]
+    fn checkpoints_and_logs_restore_the_windows() {
+        let dir = std::env::temp_dir().join(format!("finmon-serve-ckpt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let config = || Config {
+            state_dir: Some(dir.clone()),
+            snapshot_every: 2,
+            ..Config::default()
+        };
+        let app = App::new(config()).unwrap();
+        for (i, id) in ["A", "B", "C"].iter().enumerate() {
+            app.decide(&[near(id, i as u32)]).unwrap();
+        }
+        // Let any background checkpoint finish, then take one more in the foreground: both
+        // logs and the snapshot are exercised.
+        app.checkpoint().unwrap();
+        app.decide(&[near("D", 3)]).unwrap();
+        drop(app);
+        assert!(dir.join("snapshot.bin").exists());
+
+        let app = App::new(config()).unwrap();
+        let d = app.decide(&[near("E", 4)]).unwrap();
+        assert_eq!(near_threshold_hits(&d[0]), 1);
+        assert!(
+            d[0].hits[0].reason.contains("5 operations"),
+            "{:?}",
+            d[0].hits
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -9,9 +9,12 @@
 //!   `write` before the answer is sent. A line cut short by a crash (the last one) is ignored:
 //!   its request was never answered.
 //!
-//! A checkpoint writes `snapshot.tmp`, syncs it, renames it over `snapshot.bin`, then starts a
-//! new log; a crash between the rename and the truncation is harmless because replay skips the
-//! entries the snapshot already holds (by sequence number).
+//! A checkpoint happens in two steps so that requests never wait on disk: under the server's
+//! lock, the windows are copied and the log is rotated (`wal.jsonl` → `wal.prev.jsonl`, one
+//! rename); then, on a background thread, the copy is written to `snapshot.tmp`, synced, renamed
+//! over `snapshot.bin`, and `wal.prev.jsonl` is removed. A crash anywhere in between loses
+//! nothing: start-up replays both logs, skipping the entries the snapshot already holds (by
+//! sequence number).
 
 use finmon_rules::{Snapshot, TxInput};
 use std::fs::{File, OpenOptions};
@@ -80,17 +83,19 @@ impl Store {
         let after = snapshot.as_ref().map_or(0, |(s, _)| *s);
         let wal_path = dir.join("wal.jsonl");
         let mut log = Vec::new();
-        if let Ok(f) = File::open(&wal_path) {
+        for path in [dir.join("wal.prev.jsonl"), wal_path.clone()] {
+            let Ok(f) = File::open(&path) else { continue };
             for (i, line) in BufReader::new(f).split(b'\n').enumerate() {
-                let line = line.map_err(io(&wal_path))?;
+                let line = line.map_err(io(&path))?;
                 match serde_json::from_slice::<Entry>(&line) {
                     Ok(e) if e.seq > after => log.push((e.seq, e.tx)),
                     Ok(_) => {}
                     // Only a torn last write can be unreadable: that request was not answered.
-                    Err(e) => tracing::warn!("{}: line {} skipped: {e}", wal_path.display(), i + 1),
+                    Err(e) => tracing::warn!("{}: line {} skipped: {e}", path.display(), i + 1),
                 }
             }
         }
+        log.sort_by_key(|(seq, _)| *seq);
         let wal = OpenOptions::new()
             .create(true)
             .append(true)
@@ -129,19 +134,46 @@ impl Store {
         self.wal.sync_data().map_err(io(&self.dir))
     }
 
-    /// Saves the windows as of log entry `seq` and starts a new log.
-    pub fn checkpoint(&mut self, seq: u64, snap: &Snapshot) -> Result<(), StoreError> {
-        let tmp = self.dir.join("snapshot.tmp");
-        let path = self.dir.join("snapshot.bin");
-        let mut bytes = seq.to_le_bytes().to_vec();
-        bytes.extend_from_slice(&snap.to_bytes());
-        {
-            let mut f = File::create(&tmp).map_err(io(&tmp))?;
-            f.write_all(&bytes).map_err(io(&tmp))?;
-            f.sync_all().map_err(io(&tmp))?;
+    /// Starts a new log, keeping the current one as `wal.prev.jsonl` until the snapshot that
+    /// covers it is written. Returns `false` (and does nothing) while an earlier checkpoint is
+    /// still being written.
+    pub fn rotate(&mut self) -> Result<bool, StoreError> {
+        let prev = self.dir.join("wal.prev.jsonl");
+        if prev.exists() {
+            return Ok(false);
         }
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        self.wal.set_len(0).map_err(io(&self.dir))?;
-        Ok(())
+        let wal_path = self.dir.join("wal.jsonl");
+        std::fs::rename(&wal_path, &prev).map_err(io(&prev))?;
+        self.wal = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&wal_path)
+            .map_err(io(&wal_path))?;
+        Ok(true)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Writes the windows as of log entry `seq` durably, then drops the log they cover. Runs
+/// without the server's lock.
+pub fn write_snapshot(dir: &Path, seq: u64, snap: &Snapshot) -> Result<(), StoreError> {
+    let tmp = dir.join("snapshot.tmp");
+    let path = dir.join("snapshot.bin");
+    let mut bytes = seq.to_le_bytes().to_vec();
+    bytes.extend_from_slice(&snap.to_bytes());
+    {
+        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(&bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+    }
+    std::fs::rename(&tmp, &path).map_err(io(&path))?;
+    let prev = dir.join("wal.prev.jsonl");
+    match std::fs::remove_file(&prev) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io(&prev)(e)),
     }
 }
