@@ -375,6 +375,8 @@ fn main() {
         }
     };
     let mut engine = Engine::new(rules, ds);
+    // As a server would at start-up: room for every account as a window key.
+    engine.reserve(ACCOUNTS as usize + 20_000);
     let mut gen = Gen {
         rng,
         t: START,

@@ -330,6 +330,16 @@ impl Engine {
         Ok(report)
     }
 
+    /// Makes room in every window for `keys` keys at once. A window's table otherwise grows by
+    /// doubling, and a growth moves every key: a pause of milliseconds for a large window
+    /// during one decision. A server reserves the keys it expects (accounts, devices) at
+    /// start-up.
+    pub fn reserve(&mut self, keys: usize) {
+        for w in &mut self.state {
+            w.reserve(keys);
+        }
+    }
+
     /// Keys and events held per window.
     pub fn stats(&self) -> Vec<WindowStats> {
         self.rules

@@ -94,6 +94,13 @@ impl<T: Entry> ProbeTable<T> {
         self.entries.get_mut(i).filter(|e| e.key() != 0)
     }
 
+    /// Makes room for `n` entries without growing (a growth rehashes every entry).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        if n * 4 > self.entries.len() * 3 {
+            self.resize((n * 4 / 3 + 1).next_power_of_two().max(16));
+        }
+    }
+
     /// Inserts an entry whose key is not present (its key must already be [`stored`]); returns
     /// its position.
     pub(crate) fn insert(&mut self, entry: T) -> usize {

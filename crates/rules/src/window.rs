@@ -342,6 +342,11 @@ impl WindowState {
         }
     }
 
+    /// Makes room for `keys` keys, so that the table does not grow while deciding.
+    pub(crate) fn reserve(&mut self, keys: usize) {
+        self.table.reserve(keys);
+    }
+
     /// Keys that have events.
     pub(crate) fn live_keys(&self) -> usize {
         self.table.len()
