@@ -375,8 +375,13 @@ fn main() {
         }
     };
     let mut engine = Engine::new(rules, ds);
-    // As a server would at start-up: room for every account as a window key.
-    engine.reserve(ACCOUNTS as usize + 20_000);
+    // As a server would at start-up: room for the keys expected, so that no table grows (and
+    // pauses) while deciding.
+    engine.reserve("senders_90d", ACCOUNTS as usize + 20_000);
+    engine.reserve(
+        "cards_per_device_30d",
+        (DEVICES + SHARED_DEVICES) as usize + 5_000,
+    );
     let mut gen = Gen {
         rng,
         t: START,

@@ -330,13 +330,17 @@ impl Engine {
         Ok(report)
     }
 
-    /// Makes room in every window for `keys` keys at once. A window's table otherwise grows by
-    /// doubling, and a growth moves every key: a pause of milliseconds for a large window
-    /// during one decision. A server reserves the keys it expects (accounts, devices) at
-    /// start-up.
-    pub fn reserve(&mut self, keys: usize) {
-        for w in &mut self.state {
-            w.reserve(keys);
+    /// Makes room in the window `name` for `keys` keys at once; false if there is no such
+    /// window. A window's table otherwise grows by doubling, and a growth moves every key: a
+    /// pause of milliseconds during one decision for a window of 100,000 keys. A server
+    /// reserves the keys it expects (accounts, devices) at start-up.
+    pub fn reserve(&mut self, name: &str, keys: usize) -> bool {
+        match self.rules.windows.iter().position(|w| w.name == name) {
+            Some(i) => {
+                self.state[i].reserve(keys);
+                true
+            }
+            None => false,
         }
     }
 

@@ -252,6 +252,25 @@ fn state_is_bounded_expired_keys_are_evicted() {
 }
 
 #[test]
+fn reserving_room_changes_no_decision() {
+    let mut a = engine(WINDOWS, empty());
+    let mut b = engine(WINDOWS, empty());
+    assert!(b.reserve("sum_1h", 10_000));
+    assert!(!b.reserve("nope", 1));
+    for i in 0..3_000 {
+        let t = tx(
+            &format!("{i}"),
+            T0 + i,
+            "transfer",
+            Some(&format!("A{}", i % 700)),
+            Some("B"),
+            "400",
+        );
+        assert_eq!(decide(&mut a, &t).hits, decide(&mut b, &t).hits);
+    }
+}
+
+#[test]
 fn decide_into_reuses_the_decision() {
     let mut e = kz(empty());
     let t = tx("T1", T0, "card_topup", None, Some("C"), "600000");
