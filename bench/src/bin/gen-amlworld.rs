@@ -16,12 +16,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str =
-    "usage: gen-amlworld OUT_DIR --rows N [--accounts M] [--seed S] [--laundering-rate R]
+    "usage: gen-amlworld OUT_DIR --rows N [--accounts M] [--seed S] [--days D] [--laundering-rate R]
 
 Writes OUT_DIR/bench_Trans.csv (IBM AMLworld transaction layout) and
 OUT_DIR/bench_accounts.csv (one row per account).
 
   --rows N              number of transactions (required)
+  --days D              days the transactions span from 2022/09/01 (default 18)
   --accounts M          number of accounts (default: max(1, N/10))
   --seed S              PRNG seed, u64 (default: 1)
   --laundering-rate R   fraction of rows with Is Laundering = 1 (default: 0.001)";
@@ -39,9 +40,8 @@ const BIG_BANK_SHARE: f64 = 0.55;
 const ID_BITS: u32 = 28;
 const ID_MASK: u64 = (1 << ID_BITS) - 1;
 const MAX_ACCOUNTS: u64 = 1 << ID_BITS;
-/// Transactions span this many days starting 2022/09/01 00:00.
+/// Transactions span this many days starting 2022/09/01 00:00, unless `--days` says otherwise.
 const SPAN_DAYS: u64 = 18;
-const SPAN_MINUTES: u64 = SPAN_DAYS * 1440;
 /// Local time disorder: a fraction `JITTER_P` of rows is shifted by up to
 /// `JITTER_MINUTES` minutes either way.
 const JITTER_P: f64 = 0.1;
@@ -408,6 +408,8 @@ struct Config {
     accounts: u64,
     seed: u64,
     laundering_rate: f64,
+    /// Days the transactions span.
+    days: u64,
 }
 
 struct Stats {
@@ -437,15 +439,16 @@ fn write_transactions(cfg: &Config, world: &World) -> io::Result<Stats> {
     let mut cached_day = u64::MAX;
     let mut cached_date = String::new();
 
+    let span_minutes = cfg.days * 1440;
     for i in 0..cfg.rows {
         line.clear();
 
         // Timestamp: evenly spread over the span, with small local disorder.
-        let base = (i as u128 * SPAN_MINUTES as u128 / cfg.rows as u128) as u64;
+        let base = (i as u128 * span_minutes as u128 / cfg.rows as u128) as u64;
         let minute = if rng.chance(JITTER_P) {
             (base + rng.below(2 * JITTER_MINUTES + 1))
                 .saturating_sub(JITTER_MINUTES)
-                .min(SPAN_MINUTES - 1)
+                .min(span_minutes - 1)
         } else {
             base
         };
@@ -609,6 +612,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
     let mut accounts: Option<u64> = None;
     let mut seed: u64 = 1;
     let mut laundering_rate: f64 = 0.001;
+    let mut days: u64 = SPAN_DAYS;
 
     let mut i = 0;
     while i < args.len() {
@@ -643,6 +647,10 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
                 let v = value(flag)?;
                 seed = v.parse().map_err(|_| format!("bad --seed: {v}"))?;
             }
+            "--days" => {
+                let v = value(flag)?;
+                days = v.parse().map_err(|_| format!("bad --days: {v}"))?;
+            }
             "--laundering-rate" => {
                 let v = value(flag)?;
                 laundering_rate = v
@@ -668,6 +676,9 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
     if accounts > MAX_ACCOUNTS {
         return Err(format!("--accounts must be at most {MAX_ACCOUNTS}"));
     }
+    if !(1..=3650).contains(&days) {
+        return Err("--days must be between 1 and 3650".into());
+    }
     if !(0.0..=1.0).contains(&laundering_rate) {
         return Err("--laundering-rate must be between 0 and 1".into());
     }
@@ -677,6 +688,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
         accounts,
         seed,
         laundering_rate,
+        days,
     })
 }
 

@@ -117,8 +117,20 @@ pub fn backtest(dataset: &Path, rules: Option<&Path>, format: Format, out: &Path
         .rules()
         .filter_map(|r| r.typology.map(|t| (r.id.to_string(), t)))
         .collect();
+    // Window state sampled as the replay goes: it must level off, not grow with history.
+    let mut state_samples = Vec::new();
+    let sample_every = (order.len() / 20).max(1);
     let start = std::time::Instant::now();
-    for &row in &order {
+    for (i, &row) in order.iter().enumerate() {
+        if i % sample_every == 0 || i + 1 == order.len() {
+            let stats = engine.stats();
+            state_samples.push(serde_json::json!({
+                "decisions": i,
+                "at": t.ts[row as usize].to_string(),
+                "window_keys": stats.iter().map(|w| w.keys).sum::<usize>(),
+                "window_events": stats.iter().map(|w| w.events).sum::<usize>(),
+            }));
+        }
         let tx = tx_input(&ds, row as usize);
         let d = match engine.decide(&tx) {
             Ok(d) => d,
@@ -169,6 +181,7 @@ pub fn backtest(dataset: &Path, rules: Option<&Path>, format: Format, out: &Path
         "hits_by_rule": per_rule,
         "seconds": secs,
         "decisions_per_second": (t.len() as f64 / secs.max(1e-9)).round(),
+        "window_state": state_samples,
         "eval": report,
     });
     std::fs::write(
