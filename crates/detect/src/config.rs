@@ -21,6 +21,14 @@ struct Raw {
     no_biometrics: NoBiometrics,
     video_gap: RawVideoGap,
     threshold_report: RawThresholds,
+    patterns: RawPatterns,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RawPatterns {
+    enabled: bool,
+    #[serde(default)]
+    miner: finmon_graph::MinerConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +91,9 @@ pub struct Config {
     pub video_effective_from: Option<Date>,
     pub offshore_countries: Vec<String>,
     pub threshold_rules: Vec<ThresholdRule>,
+    /// Mine graph patterns (fan-in/out, cycles, scatter-gather, …) as findings.
+    pub patterns_enabled: bool,
+    pub miner: finmon_graph::MinerConfig,
 }
 
 impl Default for Config {
@@ -166,6 +177,8 @@ impl Config {
             },
             offshore_countries: raw.threshold_report.offshore_countries,
             threshold_rules: rules,
+            patterns_enabled: raw.patterns.enabled,
+            miner: raw.patterns.miner,
         })
     }
 }

@@ -2,10 +2,12 @@
 //! whose `reason` says which rule, which transaction or party, and how much.
 //!
 //! This crate holds the rule breaches that need no graph (`breaches`): the Kazakhstan rules on
-//! card top-ups, biometrics, ATM video, threshold reporting and identity numbers.
+//! card top-ups, biometrics, ATM video, threshold reporting and identity numbers; and, when
+//! enabled, the graph patterns mined by `finmon-graph` (`patterns`).
 
 pub mod breaches;
 pub mod config;
+pub mod patterns;
 
 pub use config::{Config, ConfigError};
 use finmon_model::{Dataset, Finding};
@@ -19,7 +21,13 @@ pub trait Detector: Send + Sync {
 
 /// Every detector this build has, configured.
 pub fn detectors(config: &Config) -> Vec<Box<dyn Detector>> {
-    breaches::all(config)
+    let mut all = breaches::all(config);
+    if config.patterns_enabled {
+        all.push(Box::new(patterns::Patterns {
+            config: config.miner.clone(),
+        }));
+    }
+    all
 }
 
 /// Runs every detector and returns the findings in a stable order (by detector, then subject).

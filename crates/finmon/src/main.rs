@@ -39,6 +39,9 @@ enum Command {
         /// Parser threads (default: every core).
         #[arg(long)]
         threads: Option<usize>,
+        /// Also mine graph patterns (fan-in/out, cycles, scatter-gather, …) as findings.
+        #[arg(long)]
+        patterns: bool,
     },
     /// Write any dataset finmon reads (an AMLSim or AMLworld export too) as a finmon-format
     /// folder of CSV, JSON Lines or Parquet tables, with every amount valued in tenge.
@@ -131,7 +134,16 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
             out,
             config,
             threads,
-        } => scan(&dataset, format, &out, config.as_deref(), threads, terminal),
+            patterns,
+        } => scan(
+            &dataset,
+            format,
+            &out,
+            config.as_deref(),
+            threads,
+            patterns,
+            terminal,
+        ),
         Command::Serve {
             addr,
             rules,
@@ -283,10 +295,11 @@ fn scan(
     out: &Path,
     config: Option<&Path>,
     threads: Option<usize>,
+    patterns: bool,
     terminal: bool,
 ) -> Result<()> {
     let total = Instant::now();
-    let config = match config {
+    let mut config = match config {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("reading config {}", p.display()))?;
@@ -295,6 +308,7 @@ fn scan(
         }
         None => finmon_detect::Config::default(),
     };
+    config.patterns_enabled |= patterns;
     let progress = Progress::new(terminal);
     progress.stage(format!("reading {}", dataset.display()));
     let mut opts = Options {

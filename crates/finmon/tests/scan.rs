@@ -424,3 +424,47 @@ fn an_amlsim_export_converts_to_parquet_in_the_finmon_format() {
     assert_eq!(counts(&s, "labels"), (730, 730, 0, 0));
     assert_eq!(counts(&s, "accounts").1, 12_043);
 }
+
+#[test]
+fn patterns_are_reported_as_groups_when_asked() {
+    let dir = tmp("patterns");
+    let mut text = String::from("tx_id,timestamp,kind,from_account,to_account,amount,currency\n");
+    // Six new senders pay one account within a day: a fan-in. Background: a pair that pays
+    // every month.
+    for i in 0..6 {
+        text.push_str(&format!(
+            "F{i},2025-03-14T1{i}:00:00+05:00,transfer,S{i},HUB,90000.00,KZT\n"
+        ));
+    }
+    for m in 1..=9 {
+        text.push_str(&format!(
+            "B{m},2025-0{m}-01T10:00:00+05:00,transfer,X,Y,1000.00,KZT\n"
+        ));
+    }
+    std::fs::write(dir.join("transactions.csv"), text).unwrap();
+    let plain = scan(&dir, &dir.join("plain"), &[]);
+    assert!(
+        plain["findings_by_typology"].get("fan_in").is_none(),
+        "off by default"
+    );
+    let s = scan(&dir, &dir.join("out"), &["--patterns"]);
+    assert_eq!(
+        s["findings_by_typology"]["fan_in"], 13,
+        "6 transactions, the hub and its 6 senders"
+    );
+    let f = csv_rows(&dir.join("out/findings.csv"));
+    let fan: Vec<_> = f.iter().filter(|r| r["typology"] == "fan_in").collect();
+    assert!(fan.iter().all(|r| r["group_id"] == "fan_in-1"));
+    assert!(fan
+        .iter()
+        .any(|r| r["subject_kind"] == "account" && r["subject_id"] == "HUB"));
+    assert!(
+        fan[0]["reason"].contains("6 new senders"),
+        "{}",
+        fan[0]["reason"]
+    );
+    assert!(
+        !f.iter().any(|r| r["subject_id"].starts_with('B')),
+        "a monthly payer is no pattern"
+    );
+}
