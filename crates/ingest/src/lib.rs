@@ -26,8 +26,7 @@ pub use reject::{LineReject, Reject, RowError};
 pub use rows::{Counts, FileKind};
 
 use finmon_model::{
-    Dataset, Decimal, Institution, InstitutionKind, Label, Subject, SubjectKind, Transactions,
-    Typology,
+    Dataset, Decimal, Institution, InstitutionKind, Label, Subject, SubjectKind, Typology,
 };
 use rows::RowSink;
 use std::collections::BTreeMap;
@@ -470,7 +469,8 @@ fn finish_transactions(
     ds: &mut Dataset,
     report: &mut Report,
     path: &Path,
-) -> Transactions {
+    start: Instant,
+) {
     let mut counts = report.table("transactions").counts;
     let mut rejects = Vec::new();
     let tx = transactions::merge(
@@ -483,7 +483,9 @@ fn finish_transactions(
     fill_raw(path, &mut rejects);
     report.table("transactions").counts = counts;
     report.add_rejects("transactions", &file_name(path), rejects);
-    tx
+    ds.transactions = tx;
+    ds.present.push("transactions".into());
+    report.table("transactions").seconds = start.elapsed().as_secs_f64();
 }
 
 /// Gives rejects found after parsing (re-sent ids across chunks) their raw line from the file.
@@ -535,9 +537,7 @@ fn load_finmon(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), In
         .into_iter()
         .filter_map(|s| s.into_chunk().map(|c| c.finish()))
         .collect();
-    ds.transactions = finish_transactions(chunks, ds, &mut loaded.report, &path);
-    ds.present.push("transactions".into());
-    loaded.report.table("transactions").seconds = start.elapsed().as_secs_f64();
+    finish_transactions(chunks, ds, &mut loaded.report, &path, start);
     load_labels(dir, loaded)
 }
 
@@ -618,9 +618,7 @@ fn load_amlworld(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), 
         laundering.extend(s.laundering);
         chunks.push(s.chunk.finish());
     }
-    ds.transactions = finish_transactions(chunks, ds, report, &path);
-    ds.present.push("transactions".into());
-    report.table("transactions").seconds = start.elapsed().as_secs_f64();
+    finish_transactions(chunks, ds, report, &path, start);
 
     // Labels: `Is Laundering` and the attempts of the patterns file.
     let patterns_path = dir.join(format!("{stem}_Patterns.txt"));
@@ -745,9 +743,7 @@ fn load_amlsim(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), In
         sar.extend(s.sar);
         chunks.push(s.chunk.finish());
     }
-    ds.transactions = finish_transactions(chunks, ds, report, &path);
-    ds.present.push("transactions".into());
-    report.table("transactions").seconds = start.elapsed().as_secs_f64();
+    finish_transactions(chunks, ds, report, &path, start);
 
     if layout == amlsim::Layout::Alerts {
         let alerts_path = dir.join("alert_transactions.csv");

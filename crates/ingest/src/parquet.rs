@@ -6,7 +6,7 @@
 
 use crate::error::IngestError;
 use crate::reject::LineReject;
-use crate::rows::{recycle, Counts, Outcome, RowSink};
+use crate::rows::{recycle, reject, Counts, Outcome, RowSink};
 use crate::transactions::Parsed;
 use ::parquet::basic::{
     Compression, ConvertedType, LogicalType, Repetition, TimeUnit, Type as PhysicalType,
@@ -115,23 +115,6 @@ pub(crate) fn read(
         spare = recycle(fields);
     }
     Ok(counts)
-}
-
-fn reject(
-    line: u64,
-    column: Option<String>,
-    reason: String,
-    raw: String,
-    counts: &mut Counts,
-    rejects: &mut Vec<LineReject>,
-) {
-    counts.rejected += 1;
-    rejects.push(LineReject {
-        line,
-        column,
-        reason,
-        raw,
-    });
 }
 
 /// Runs a step of the `parquet` crate, turning a panic on a malformed file (the record API

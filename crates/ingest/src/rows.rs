@@ -81,7 +81,7 @@ fn feed(
     }
 }
 
-fn reject(
+pub(crate) fn reject(
     line: u64,
     column: Option<String>,
     reason: String,

@@ -258,23 +258,8 @@ pub struct ChunkOut {
     check_keys: bool,
 }
 
-/// The `transactions` table of the finmon format.
-pub static KNOWN: &[&str] = &[
-    "tx_id",
-    "timestamp",
-    "kind",
-    "from_account",
-    "to_account",
-    "amount",
-    "currency",
-    "amount_kzt",
-    "sender_iin",
-    "atm_id",
-    "biometric",
-    "device_id",
-    "ip",
-    "reference",
-];
+/// The `transactions` table of the finmon format (its columns are the model's).
+pub static KNOWN: &[&str] = finmon_model::tx::COLUMNS;
 pub static REQUIRED: &[&str] = &["tx_id", "timestamp", "kind", "amount", "currency"];
 
 /// Row sink for finmon-format transactions. The header makes its column map and chunk.

@@ -8,6 +8,24 @@ use crate::money::{Currency, Kzt};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 
+/// The columns of the `transactions` table of the dataset format, in its order.
+pub const COLUMNS: &[&str] = &[
+    "tx_id",
+    "timestamp",
+    "kind",
+    "from_account",
+    "to_account",
+    "amount",
+    "currency",
+    "amount_kzt",
+    "sender_iin",
+    "atm_id",
+    "biometric",
+    "device_id",
+    "ip",
+    "reference",
+];
+
 /// The account column value for "no account" (the cash side of a cash operation).
 pub const NO_ACCOUNT: u32 = u32::MAX;
 const NONE: u32 = u32::MAX;
