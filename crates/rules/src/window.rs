@@ -364,13 +364,12 @@ impl WindowState {
     }
 
     /// Brings the events of `key` into cache, once its slot is (the second level of
-    /// [`WindowState::touch`]): one read per cache line, up to [`TOUCH_LINES`] lines from the
+    /// [`WindowState::touch`]): one prefetch per cache line, up to [`TOUCH_LINES`] lines from the
     /// newest, all started together.
     #[inline]
     pub(crate) fn touch_events(&self, key: u64) {
         if let Some(s) = self.table.find(key).and_then(|i| self.table.get(i)) {
             let (a, b) = s.events.as_slices();
-            let mut acc = 0i64;
             for e in b
                 .iter()
                 .rev()
@@ -378,9 +377,8 @@ impl WindowState {
                 .step_by(4)
                 .take(TOUCH_LINES)
             {
-                acc ^= e.0;
+                table::prefetch(e);
             }
-            std::hint::black_box(acc);
         }
     }
 
