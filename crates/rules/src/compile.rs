@@ -1003,22 +1003,8 @@ impl<'p, 's> Compiler<'p, 's> {
     }
 }
 
-const TX_FIELDS: &[&str] = &[
-    "tx_id",
-    "timestamp",
-    "kind",
-    "from_account",
-    "to_account",
-    "amount",
-    "currency",
-    "amount_kzt",
-    "sender_iin",
-    "atm_id",
-    "biometric",
-    "device_id",
-    "ip",
-    "reference",
-];
+/// The transaction fields a rule may read: the `transactions` columns of the dataset format.
+const TX_FIELDS: &[&str] = finmon_model::tx::COLUMNS;
 
 const ACCOUNT_FIELDS: &str = "id, listed, kind, iban, pan_hash, address, chain, currency, holder_cards, holder.*, institution.*";
 const HOLDER_FIELDS: &str = "id, kind, iin_bin, name, country, address";
