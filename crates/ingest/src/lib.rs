@@ -324,13 +324,19 @@ fn load_reference(dir: &Path, loaded: &mut Loaded) -> Result<(), IngestError> {
         .into_iter()
         .map(|(_, v)| v)
         .collect();
-    for (_, r) in read_ref(dir, &tables::RATES, report, present)? {
+    load_rates(dir, ds, report)?;
+    for (_, v) in read_ref(dir, &tables::ATM_VIDEO, report, &mut ds.present)? {
+        ds.atm_video.push(v);
+    }
+    Ok(())
+}
+
+/// The `rates` table, if the folder has one.
+fn load_rates(dir: &Path, ds: &mut Dataset, report: &mut Report) -> Result<(), IngestError> {
+    for (_, r) in read_ref(dir, &tables::RATES, report, &mut ds.present)? {
         if let Some(c) = ds.currencies.intern(&r.currency) {
             ds.rates.insert(c, r.date, r.kzt);
         }
-    }
-    for (_, v) in read_ref(dir, &tables::ATM_VIDEO, report, present)? {
-        ds.atm_video.push(v);
     }
     Ok(())
 }
@@ -520,11 +526,7 @@ fn load_finmon(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), In
     load_reference(dir, loaded)?;
     let start = Instant::now();
     let ds = &mut loaded.dataset;
-    let ctx = TxContext {
-        accounts: &ds.accounts.keys,
-        rates: &ds.rates,
-        currencies: &ds.currencies,
-    };
+    let ctx = TxContext::of(ds);
     let file = file_name(&path);
     let sinks = read_transactions(
         &path,
@@ -599,11 +601,7 @@ fn load_amlworld(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), 
     }
     nominal_rates(ds);
     let start = Instant::now();
-    let ctx = TxContext {
-        accounts: &ds.accounts.keys,
-        rates: &ds.rates,
-        currencies: &ds.currencies,
-    };
+    let ctx = TxContext::of(ds);
     let names: Vec<String> = amlworld::ATTRS.iter().map(|s| s.to_string()).collect();
     let sinks = read_transactions(
         &path,
@@ -681,14 +679,7 @@ fn load_amlsim(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), In
     // Reference tables of the finmon format may sit beside (a rates table, say); AMLSim's own
     // accounts.csv is not one of them.
     let (ds, report) = (&mut loaded.dataset, &mut loaded.report);
-    for (k, v) in read_ref(dir, &tables::RATES, report, &mut ds.present)?
-        .into_iter()
-        .map(|(_, r)| (r.currency.clone(), r))
-    {
-        if let Some(c) = ds.currencies.intern(&k) {
-            ds.rates.insert(c, v.date, v.kzt);
-        }
-    }
+    load_rates(dir, ds, report)?;
     let (acc_path, spec) = match layout {
         amlsim::Layout::Alerts => (dir.join("accounts.csv"), &amlsim::ACCOUNTS),
         amlsim::Layout::Nodes => (dir.join("nodes.csv"), &amlsim::NODES),
@@ -724,11 +715,7 @@ fn load_amlsim(dir: &Path, opts: &Options, loaded: &mut Loaded) -> Result<(), In
     }
     nominal_rates(ds);
     let start = Instant::now();
-    let ctx = TxContext {
-        accounts: &ds.accounts.keys,
-        rates: &ds.rates,
-        currencies: &ds.currencies,
-    };
+    let ctx = TxContext::of(ds);
     let file = file_name(&path);
     let sinks = read_transactions(
         &path,

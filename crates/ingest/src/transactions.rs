@@ -22,6 +22,17 @@ pub struct TxContext<'a> {
     pub currencies: &'a Currencies,
 }
 
+impl<'a> TxContext<'a> {
+    /// What a dataset's reference tables give the transaction parsers.
+    pub fn of(ds: &'a finmon_model::Dataset) -> Self {
+        TxContext {
+            accounts: &ds.accounts.keys,
+            rates: &ds.rates,
+            currencies: &ds.currencies,
+        }
+    }
+}
+
 /// When a row happened: text to parse, or already parsed by an adapter.
 pub enum When<'a> {
     Rfc3339(&'a str),
