@@ -129,6 +129,7 @@ pub fn backtest(dataset: &Path, rules: Option<&Path>, format: Format, out: &Path
                 "at": t.ts[row as usize].to_string(),
                 "window_keys": stats.iter().map(|w| w.keys).sum::<usize>(),
                 "window_events": stats.iter().map(|w| w.events).sum::<usize>(),
+                "window_event_bytes": stats.iter().map(|w| w.event_bytes).sum::<usize>(),
             }));
         }
         let tx = tx_input(&ds, row as usize);

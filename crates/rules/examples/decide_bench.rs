@@ -464,6 +464,12 @@ fn main() {
     }
     println!("window state:");
     for s in engine.stats() {
-        println!("  {:<22} {:>8} keys {:>9} events", s.name, s.keys, s.events);
+        println!(
+            "  {:<22} {:>8} keys {:>9} events {:>7.1} MiB",
+            s.name,
+            s.keys,
+            s.events,
+            s.event_bytes as f64 / f64::from(1 << 20)
+        );
     }
 }

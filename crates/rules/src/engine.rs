@@ -56,6 +56,9 @@ pub struct WindowStats {
     pub keys: usize,
     /// Events held over all keys.
     pub events: usize,
+    /// Bytes of event storage the window holds (blocks of freed keys included: they are kept
+    /// for new keys).
+    pub event_bytes: usize,
 }
 
 /// Decides on transactions one at a time, keeping window state between them.
@@ -354,6 +357,7 @@ impl Engine {
                 name: d.name.clone(),
                 keys: s.live_keys(),
                 events: s.events(),
+                event_bytes: s.event_bytes(),
             })
             .collect()
     }

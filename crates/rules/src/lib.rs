@@ -204,6 +204,7 @@
 //! on `chrono-tz`, `logos` and `regex` and builds in 80 s. Parse speed does not matter: rules
 //! are parsed once, at load.
 
+mod arena;
 mod compile;
 mod engine;
 mod env;

@@ -42,7 +42,7 @@ const HUGE_PAGE: usize = 2 << 20;
 /// Asks the kernel to back a large, not yet written allocation with huge pages where it can (a
 /// hint: ignored where unsupported or refused). A lookup is a random read into megabytes: with
 /// 4 KiB pages nearly every one also misses the TLB.
-fn huge_pages(start: *const u8, len: usize) {
+pub(crate) fn huge_pages(start: *const u8, len: usize) {
     if len < 2 * HUGE_PAGE {
         return;
     }

@@ -6,6 +6,7 @@
 //! the engine's clock (the latest transaction time seen), so expiring early — by a read, an
 //! update or the sweep — never changes a value.
 
+use crate::arena::{Arena, Block};
 use crate::compile::{BoolFn, FpFn, Guards, NumFn};
 use crate::table::{self, ProbeTable};
 use serde::{Deserialize, Serialize};
@@ -101,16 +102,8 @@ const SCAN_LIMIT: usize = 48;
 /// Cache lines of a key's events read ahead (4 events a line).
 const TOUCH_LINES: usize = 12;
 
-/// Events a new key has room for: most keys never grow past it (one allocation a key).
+/// Events a new key has room for: most keys never grow past it.
 const INITIAL_CAPACITY: usize = 8;
-
-/// Spare event buffers kept for new keys, and the largest one kept.
-const SPARES: usize = 4_096;
-const KEEP_CAPACITY: usize = 256;
-
-/// One event: time in seconds, and the value (a number for `sum`/`max`, a fingerprint for
-/// `distinct`, 0 for `count`).
-type Ev = (i64, u64);
 
 /// Per key, what the aggregate needs besides the events.
 #[derive(Clone, Default)]
@@ -130,15 +123,16 @@ enum Extra {
     Max(Box<VecDeque<(i64, i64)>>),
 }
 
-/// A key and its events inside the window, oldest first. One cache line.
+/// A key and its events inside the window, oldest first (in the window's [`Arena`]). One
+/// cache line.
 #[derive(Clone)]
 #[repr(align(64))]
 struct Slot {
     key: u64,
     /// Time of the oldest event (`i64::MAX` when none): expiry that has nothing to do does not
-    /// touch the event buffer.
+    /// touch the events.
     oldest: i64,
-    events: VecDeque<Ev>,
+    events: Block,
     extra: Extra,
 }
 
@@ -148,7 +142,7 @@ impl Default for Slot {
         Slot {
             key: 0,
             oldest: i64::MAX,
-            events: VecDeque::new(),
+            events: Block::default(),
             extra: Extra::None,
         }
     }
@@ -162,7 +156,7 @@ impl table::Entry for Slot {
 }
 
 impl Slot {
-    fn new(key: u64, events: VecDeque<Ev>, agg: Aggregate) -> Slot {
+    fn new(key: u64, events: Block, agg: Aggregate) -> Slot {
         Slot {
             key: table::stored(key),
             oldest: i64::MAX,
@@ -178,16 +172,16 @@ impl Slot {
 
     /// Drops the events at or before `cutoff`.
     #[inline]
-    fn expire(&mut self, cutoff: i64) {
+    fn expire(&mut self, cutoff: i64, arena: &Arena) {
         if self.oldest > cutoff {
             return;
         }
-        self.expire_slow(cutoff);
-        self.oldest = self.events.front().map_or(i64::MAX, |e| e.0);
+        self.expire_slow(cutoff, arena);
+        self.oldest = self.events.front(arena).map_or(i64::MAX, |e| e.0);
     }
 
-    fn expire_slow(&mut self, cutoff: i64) {
-        while let Some(&(t, v)) = self.events.front() {
+    fn expire_slow(&mut self, cutoff: i64, arena: &Arena) {
+        while let Some((t, v)) = self.events.front(arena) {
             if t > cutoff {
                 break;
             }
@@ -215,18 +209,18 @@ impl Slot {
         }
     }
 
-    fn insert(&mut self, t: i64, v: u64) {
+    fn insert(&mut self, t: i64, v: u64, arena: &mut Arena) {
         self.oldest = self.oldest.min(t);
-        let in_order = self.events.back().is_none_or(|&(bt, _)| bt <= t);
+        let in_order = self.events.back(arena).is_none_or(|(bt, _)| bt <= t);
+        let at = |events: &Block, arena: &Arena| {
+            if in_order {
+                events.len()
+            } else {
+                events.events(arena).partition_point(|&(et, _)| et <= t)
+            }
+        };
         match &mut self.extra {
             Extra::Distinct(n, counts) => {
-                let at = |events: &VecDeque<Ev>| {
-                    if in_order {
-                        events.len()
-                    } else {
-                        events.partition_point(|&(et, _)| et <= t)
-                    }
-                };
                 match counts {
                     Some(c) => {
                         let e = c.entry(v).or_insert(0);
@@ -234,42 +228,43 @@ impl Slot {
                             *n += 1;
                         }
                         *e += 1;
-                        let i = at(&self.events);
-                        self.events.insert(i, (t, v));
+                        let i = at(&self.events, arena);
+                        self.events.insert(arena, i, (t, v));
                     }
                     None => {
                         // Keep one entry a value, the latest: a repeat moves it to the back.
-                        match self.events.iter().rposition(|&(_, ev)| ev == v) {
+                        let events = self.events.events(arena);
+                        match events.iter().rposition(|&(_, ev)| ev == v) {
                             // A late repeat: the later occurrence already counts.
-                            Some(i) if self.events[i].0 > t => {}
+                            Some(i) if events[i].0 > t => {}
                             Some(i) => {
-                                self.events.remove(i);
-                                let j = at(&self.events);
-                                self.events.insert(j, (t, v));
+                                self.events.remove(arena, i);
+                                let j = at(&self.events, arena);
+                                self.events.insert(arena, j, (t, v));
                             }
                             None => {
                                 *n += 1;
-                                let j = at(&self.events);
-                                self.events.insert(j, (t, v));
+                                let j = at(&self.events, arena);
+                                self.events.insert(arena, j, (t, v));
                             }
                         }
                         if self.events.len() > SCAN_LIMIT {
                             let mut c = Counts::default();
-                            for &(_, ev) in &self.events {
+                            for &(_, ev) in self.events.events(arena) {
                                 *c.entry(ev).or_insert(0) += 1;
                             }
                             *counts = Some(Box::new(c));
                         }
                     }
                 }
-                self.oldest = self.events.front().map_or(i64::MAX, |e| e.0);
+                self.oldest = self.events.front(arena).map_or(i64::MAX, |e| e.0);
             }
             extra => {
                 if in_order {
-                    self.events.push_back((t, v));
+                    self.events.push(arena, (t, v));
                 } else {
-                    let at = self.events.partition_point(|&(et, _)| et <= t);
-                    self.events.insert(at, (t, v));
+                    let i = at(&self.events, arena);
+                    self.events.insert(arena, i, (t, v));
                 }
                 match extra {
                     Extra::Sum(s) => *s = s.wrapping_add(v as i64),
@@ -282,7 +277,7 @@ impl Slot {
                     }
                     Extra::Max(q) => {
                         q.clear();
-                        for &(et, ev) in &self.events {
+                        for &(et, ev) in self.events.events(arena) {
                             let ev = ev as i64;
                             while q.back().is_some_and(|&(_, mv)| mv <= ev) {
                                 q.pop_back();
@@ -315,8 +310,8 @@ pub(crate) struct WindowState {
     span: i64,
     agg: Aggregate,
     table: ProbeTable<Slot>,
-    /// Cleared event buffers of freed keys, for new keys.
-    spare: Vec<VecDeque<Ev>>,
+    /// The events of every key.
+    arena: Arena,
     /// Next entry to sweep, stream time of the last sweep, and entry visits owed to the sweep.
     cursor: usize,
     swept_at: i64,
@@ -334,7 +329,7 @@ impl WindowState {
             span,
             agg,
             table: ProbeTable::with_capacity(0),
-            spare: Vec::new(),
+            arena: Arena::default(),
             cursor: 0,
             swept_at: i64::MIN,
             owed: 0.0,
@@ -342,9 +337,11 @@ impl WindowState {
         }
     }
 
-    /// Makes room for `keys` keys, so that the table does not grow while deciding.
+    /// Makes room for `keys` keys with a few events each, so that neither the table nor the
+    /// arena grows while deciding.
     pub(crate) fn reserve(&mut self, keys: usize) {
         self.table.reserve(keys);
+        self.arena.reserve(keys.saturating_mul(INITIAL_CAPACITY));
     }
 
     /// Keys that have events.
@@ -355,6 +352,11 @@ impl WindowState {
     /// Events held, over all keys.
     pub(crate) fn events(&self) -> usize {
         self.table.iter().map(|s| s.events.len()).sum()
+    }
+
+    /// Bytes of the keys' events (free blocks included).
+    pub(crate) fn event_bytes(&self) -> usize {
+        self.arena.bytes()
     }
 
     /// Brings the slot of `key` into cache (see [`ProbeTable::touch`]).
@@ -369,11 +371,11 @@ impl WindowState {
     #[inline]
     pub(crate) fn touch_events(&self, key: u64) {
         if let Some(s) = self.table.find(key).and_then(|i| self.table.get(i)) {
-            let (a, b) = s.events.as_slices();
-            for e in b
+            for e in s
+                .events
+                .events(&self.arena)
                 .iter()
                 .rev()
-                .chain(a.iter().rev())
                 .step_by(4)
                 .take(TOUCH_LINES)
             {
@@ -382,17 +384,9 @@ impl WindowState {
         }
     }
 
-    fn recycle(&mut self, slot: Slot) {
-        let mut ev = slot.events;
-        if self.spare.len() < SPARES && ev.capacity() > 0 && ev.capacity() <= KEEP_CAPACITY {
-            ev.clear();
-            self.spare.push(ev);
-        }
-    }
-
     fn free(&mut self, i: usize) {
         let slot = self.table.remove_at(i);
-        self.recycle(slot);
+        self.arena.release(slot.events);
     }
 
     /// Adds the event `(t, v)` to `key` and returns the key's value at `clock` (the latest
@@ -405,9 +399,9 @@ impl WindowState {
             let Some(s) = self.table.get_mut(i) else {
                 return self.agg.empty();
             };
-            s.expire(cutoff);
+            s.expire(cutoff, &self.arena);
             if t > cutoff {
-                s.insert(t, v);
+                s.insert(t, v, &mut self.arena);
             }
             if s.events.is_empty() {
                 self.free(i);
@@ -418,14 +412,8 @@ impl WindowState {
         if t <= cutoff {
             return self.agg.empty();
         }
-        let mut s = Slot::new(
-            key,
-            self.spare
-                .pop()
-                .unwrap_or_else(|| VecDeque::with_capacity(INITIAL_CAPACITY)),
-            self.agg,
-        );
-        s.insert(t, v);
+        let mut s = Slot::new(key, self.arena.alloc(INITIAL_CAPACITY), self.agg);
+        s.insert(t, v, &mut self.arena);
         let value = s.value();
         self.table.insert(s);
         value
@@ -440,7 +428,7 @@ impl WindowState {
         let Some(s) = self.table.get_mut(i) else {
             return self.agg.empty();
         };
-        s.expire(cutoff);
+        s.expire(cutoff, &self.arena);
         if s.events.is_empty() {
             self.free(i);
             return self.agg.empty();
@@ -472,7 +460,7 @@ impl WindowState {
             }
             let i = self.cursor;
             if let Some(s) = self.table.get_mut(i) {
-                s.expire(cutoff);
+                s.expire(cutoff, &self.arena);
                 if s.events.is_empty() {
                     // A later entry may move into i: look at i again.
                     self.free(i);
@@ -489,7 +477,12 @@ impl WindowState {
             .iter()
             .map(|s| KeySnapshot {
                 key: s.key,
-                events: s.events.iter().map(|&(t, v)| (t, v as i64)).collect(),
+                events: s
+                    .events
+                    .events(&self.arena)
+                    .iter()
+                    .map(|&(t, v)| (t, v as i64))
+                    .collect(),
             })
             .collect();
         // In key order, so that equal states give equal snapshots.
@@ -519,9 +512,9 @@ impl WindowState {
             if w.table.find(k.key).is_some() {
                 return Err("a key twice");
             }
-            let mut s = Slot::new(k.key, VecDeque::with_capacity(k.events.len()), agg);
+            let mut s = Slot::new(k.key, w.arena.alloc(k.events.len()), agg);
             for &(t, v) in &k.events {
-                s.insert(t, v as u64);
+                s.insert(t, v as u64, &mut w.arena);
             }
             w.table.insert(s);
         }
@@ -673,7 +666,7 @@ mod tests {
             "a jump in time sweeps at most a pass, which frees all"
         );
         assert_eq!(w.events(), 0);
-        assert!(!w.spare.is_empty(), "freed buffers are kept");
+        assert!(w.arena.bytes() > 0, "freed blocks are kept for new keys");
         at(&mut w, 1_000, 1_000_001, 0);
         assert_eq!(w.live_keys(), 1);
     }

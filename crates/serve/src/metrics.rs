@@ -166,6 +166,18 @@ impl Metrics {
                 w.name, w.events
             );
         }
+        let _ = writeln!(
+            s,
+            "# HELP finmon_window_event_bytes Bytes of event storage per window."
+        );
+        let _ = writeln!(s, "# TYPE finmon_window_event_bytes gauge");
+        for w in windows {
+            let _ = writeln!(
+                s,
+                "finmon_window_event_bytes{{window=\"{}\"}} {}",
+                w.name, w.event_bytes
+            );
+        }
         s
     }
 }
