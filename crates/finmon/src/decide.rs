@@ -54,32 +54,48 @@ pub fn serve(a: ServeArgs<'_>) -> Result<()> {
     })
 }
 
-/// One stored transaction as the server would receive it.
-fn tx_input(ds: &Dataset, row: usize) -> TxInput {
-    let t = &ds.transactions;
-    let account = |a: u32| (a != NO_ACCOUNT).then(|| ds.account_key(a).to_string());
-    let mut attrs = BTreeMap::new();
-    for c in &t.attrs {
-        if let Some(v) = c.get(row) {
-            attrs.insert(c.name.clone(), v.to_string());
-        }
+/// Overwrites `s` with `v`, keeping its buffer.
+fn set(s: &mut String, v: impl std::fmt::Display) {
+    use std::fmt::Write;
+    s.clear();
+    let _ = write!(s, "{v}");
+}
+
+/// Overwrites an optional field, keeping its buffer when there is a value.
+fn set_opt(s: &mut Option<String>, v: Option<impl std::fmt::Display>) {
+    match (v, s.as_mut()) {
+        (Some(v), Some(s)) => set(s, v),
+        (Some(v), None) => *s = Some(v.to_string()),
+        (None, _) => *s = None,
     }
-    TxInput {
-        tx_id: t.ids.get(row).into_owned(),
-        timestamp: t.ts[row].to_string(),
-        kind: t.kind[row].as_str().to_string(),
-        from_account: account(t.from[row]),
-        to_account: account(t.to[row]),
-        amount: t.amount.get(row).to_string(),
-        currency: ds.currencies.code(t.currency[row]).to_string(),
-        amount_kzt: Some(t.amount_kzt[row].to_string()),
-        sender_iin: t.sender_iin.get(row).map(str::to_string),
-        atm_id: t.atm_id.get(row).map(str::to_string),
-        biometric: t.biometric(row).map(|b| b.as_str().to_string()),
-        device_id: t.device_id.get(row).map(str::to_string),
-        ip: t.ip.get(row).map(str::to_string),
-        reference: t.reference.get(row).map(str::to_string),
-        attrs,
+}
+
+/// Stored transaction `row` as the server would receive it, written over `tx` so that a
+/// replay reuses the buffers of the previous row instead of allocating a request a row.
+fn fill_tx_input(ds: &Dataset, row: usize, tx: &mut TxInput) {
+    let t = &ds.transactions;
+    let account = |a: u32| (a != NO_ACCOUNT).then(|| ds.account_key(a));
+    set(&mut tx.tx_id, t.ids.get(row));
+    set(&mut tx.timestamp, t.ts[row]);
+    set(&mut tx.kind, t.kind[row].as_str());
+    set_opt(&mut tx.from_account, account(t.from[row]));
+    set_opt(&mut tx.to_account, account(t.to[row]));
+    set(&mut tx.amount, t.amount.get(row));
+    set(&mut tx.currency, ds.currencies.code(t.currency[row]));
+    set_opt(&mut tx.amount_kzt, Some(t.amount_kzt[row]));
+    set_opt(&mut tx.sender_iin, t.sender_iin.get(row));
+    set_opt(&mut tx.atm_id, t.atm_id.get(row));
+    set_opt(&mut tx.biometric, t.biometric(row).map(|b| b.as_str()));
+    set_opt(&mut tx.device_id, t.device_id.get(row));
+    set_opt(&mut tx.ip, t.ip.get(row));
+    set_opt(&mut tx.reference, t.reference.get(row));
+    if !tx.attrs.is_empty() || !t.attrs.is_empty() {
+        tx.attrs.clear();
+        for c in &t.attrs {
+            if let Some(v) = c.get(row) {
+                tx.attrs.insert(c.name.clone(), v.to_string());
+            }
+        }
     }
 }
 
@@ -121,6 +137,8 @@ pub fn backtest(dataset: &Path, rules: Option<&Path>, format: Format, out: &Path
     let mut state_samples = Vec::new();
     let sample_every = (order.len() / 20).max(1);
     let start = std::time::Instant::now();
+    let mut tx = TxInput::default();
+    let mut d = finmon_rules::Decision::default();
     for (i, &row) in order.iter().enumerate() {
         if i % sample_every == 0 || i + 1 == order.len() {
             let stats = engine.stats();
@@ -132,9 +150,9 @@ pub fn backtest(dataset: &Path, rules: Option<&Path>, format: Format, out: &Path
                 "window_event_bytes": stats.iter().map(|w| w.event_bytes).sum::<usize>(),
             }));
         }
-        let tx = tx_input(&ds, row as usize);
-        let d = match engine.decide(&tx) {
-            Ok(d) => d,
+        fill_tx_input(&ds, row as usize, &mut tx);
+        match engine.decide_into(&tx, &mut d) {
+            Ok(()) => {}
             Err(e) => {
                 invalid += 1;
                 tracing::warn!("{}: {e}", tx.tx_id);
@@ -142,6 +160,9 @@ pub fn backtest(dataset: &Path, rules: Option<&Path>, format: Format, out: &Path
             }
         };
         per_outcome[d.decision as usize] += 1;
+        if d.hits.is_empty() {
+            continue;
+        }
         let mut ids = Vec::new();
         let mut reasons = Vec::new();
         for h in &d.hits {
@@ -162,14 +183,12 @@ pub fn backtest(dataset: &Path, rules: Option<&Path>, format: Format, out: &Path
                 });
             }
         }
-        if !d.hits.is_empty() {
-            w.write_record([
-                d.tx_id.as_str(),
-                d.decision.as_str(),
-                &ids.join(";"),
-                &reasons.join(" | "),
-            ])?;
-        }
+        w.write_record([
+            d.tx_id.as_str(),
+            d.decision.as_str(),
+            &ids.join(";"),
+            &reasons.join(" | "),
+        ])?;
     }
     w.flush()?;
     let secs = start.elapsed().as_secs_f64();

@@ -110,6 +110,14 @@ fn positive(v: &str, field: &'static str) -> Result<Decimal, InputError> {
 }
 
 impl TxInput {
+    /// A fingerprint of the whole content (every field, attributes included), to tell an
+    /// identical re-send of a `tx_id` from a conflicting reuse. finmon's own fixed function
+    /// (see `fp`), so a fingerprint saved in a state folder stays valid across builds.
+    pub fn fingerprint(&self) -> u64 {
+        let text = serde_json::to_vec(self).unwrap_or_default();
+        crate::fp::bytes(crate::fp::TAG_STR, &text)
+    }
+
     /// Validates the transaction like ingest validates a row, and values it in tenge: the
     /// given `amount_kzt` (exact, at most 2 decimals), else `amount × rate` from `reference`'s
     /// rates for the local day (or the latest earlier one), rounded half to even. A missing rate

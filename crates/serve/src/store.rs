@@ -3,8 +3,12 @@
 //! so that a server killed at any moment (kill -9 included) decides on as if it never stopped.
 //!
 //! Files in the state folder:
-//! - `snapshot.bin`: 8 bytes (little-endian) — the sequence number of the last logged
-//!   transaction the snapshot includes — then the engine's binary window snapshot;
+//! - `snapshot.bin`: the 8 bytes `FMSTATE2`; the sequence number of the last logged transaction
+//!   the snapshot includes and the length of the engine's window snapshot (8 bytes each,
+//!   little-endian); the engine's binary window snapshot; then the remembered recent decisions
+//!   (JSON: `[{"tx_id", "print", "decision"}]`, oldest first), so that a re-sent transaction is
+//!   answered from memory after a restart even when its log was checkpointed away. (A file of
+//!   the first layout — the sequence number, then the window snapshot — is still read.)
 //! - `wal.jsonl`: one line per decided transaction, `{"seq":N,"tx":{…}}`, appended with one
 //!   `write` before the answer is sent. A line cut short by a crash (the last one) is ignored:
 //!   its request was never answered.
@@ -16,7 +20,7 @@
 //! nothing: start-up replays both logs, skipping the entries the snapshot already holds (by
 //! sequence number).
 
-use finmon_rules::{Snapshot, TxInput};
+use finmon_rules::{Decision, Snapshot, TxInput};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -40,9 +44,22 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
+/// A decided transaction remembered to answer its re-sends: its id, the fingerprint of its
+/// content ([`TxInput::fingerprint`]) and the answer given.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Remembered {
+    pub tx_id: String,
+    pub print: u64,
+    pub decision: Decision,
+}
+
+const MAGIC: &[u8; 8] = b"FMSTATE2";
+
 /// What a state folder held at start.
 pub struct Recovered {
     pub snapshot: Option<(u64, Snapshot)>,
+    /// Decisions remembered at the snapshot, oldest first.
+    pub recent: Vec<Remembered>,
     /// Logged transactions after the snapshot, in order.
     pub log: Vec<(u64, TxInput)>,
 }
@@ -64,20 +81,16 @@ impl Store {
     pub fn open(dir: &Path) -> Result<(Store, Recovered), StoreError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let snap_path = dir.join("snapshot.bin");
-        let snapshot = match std::fs::read(&snap_path) {
+        let (snapshot, recent) = match std::fs::read(&snap_path) {
             Ok(bytes) => {
-                let corrupt = |message: String| StoreError::Corrupt {
-                    path: snap_path.clone(),
-                    message,
-                };
-                let seq_bytes: [u8; 8] = bytes
-                    .get(..8)
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| corrupt("shorter than its header".into()))?;
-                let snap = Snapshot::from_bytes(&bytes[8..]).map_err(|e| corrupt(e.to_string()))?;
-                Some((u64::from_le_bytes(seq_bytes), snap))
+                let (seq, snap, recent) =
+                    read_snapshot(&bytes).map_err(|message| StoreError::Corrupt {
+                        path: snap_path.clone(),
+                        message,
+                    })?;
+                (Some((seq, snap)), recent)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, Vec::new()),
             Err(e) => return Err(io(&snap_path)(e)),
         };
         let after = snapshot.as_ref().map_or(0, |(s, _)| *s);
@@ -107,7 +120,11 @@ impl Store {
                 wal,
                 line: Vec::with_capacity(512),
             },
-            Recovered { snapshot, log },
+            Recovered {
+                snapshot,
+                recent,
+                log,
+            },
         ))
     }
 
@@ -157,13 +174,50 @@ impl Store {
     }
 }
 
-/// Writes the windows as of log entry `seq` durably, then drops the log they cover. Runs
-/// without the server's lock.
-pub fn write_snapshot(dir: &Path, seq: u64, snap: &Snapshot) -> Result<(), StoreError> {
+fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Reads either layout of `snapshot.bin` (see the module documentation).
+fn read_snapshot(bytes: &[u8]) -> Result<(u64, Snapshot, Vec<Remembered>), String> {
+    let short = || "shorter than its header".to_string();
+    if bytes.get(..8) != Some(MAGIC.as_slice()) {
+        let seq = u64_at(bytes, 0).ok_or_else(short)?;
+        let snap = Snapshot::from_bytes(&bytes[8..]).map_err(|e| e.to_string())?;
+        return Ok((seq, snap, Vec::new()));
+    }
+    let seq = u64_at(bytes, 8).ok_or_else(short)?;
+    let len = u64_at(bytes, 16).ok_or_else(short)?;
+    let end = usize::try_from(len)
+        .ok()
+        .and_then(|l| l.checked_add(24))
+        .filter(|&end| end <= bytes.len())
+        .ok_or_else(|| format!("window snapshot of {len} bytes is cut short"))?;
+    let snap = Snapshot::from_bytes(&bytes[24..end]).map_err(|e| e.to_string())?;
+    let recent =
+        serde_json::from_slice(&bytes[end..]).map_err(|e| format!("remembered decisions: {e}"))?;
+    Ok((seq, snap, recent))
+}
+
+/// Writes the windows and the remembered decisions as of log entry `seq` durably, then drops
+/// the log they cover. Runs without the server's lock.
+pub fn write_snapshot(
+    dir: &Path,
+    seq: u64,
+    snap: &Snapshot,
+    recent: &[Remembered],
+) -> Result<(), StoreError> {
     let tmp = dir.join("snapshot.tmp");
     let path = dir.join("snapshot.bin");
-    let mut bytes = seq.to_le_bytes().to_vec();
-    bytes.extend_from_slice(&snap.to_bytes());
+    let windows = snap.to_bytes();
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&seq.to_le_bytes());
+    bytes.extend_from_slice(&(windows.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&windows);
+    serde_json::to_writer(&mut bytes, recent).map_err(|e| StoreError::Corrupt {
+        path: tmp.clone(),
+        message: e.to_string(),
+    })?;
     {
         let mut f = File::create(&tmp).map_err(io(&tmp))?;
         f.write_all(&bytes).map_err(io(&tmp))?;
