@@ -1,0 +1,191 @@
+//! Settings of the scheme detectors. Every field has a documented default (the
+//! `[schemes]` section of `config/finmon.toml`); a user file overrides key by key.
+
+use finmon_model::{money::parse_decimal, Kzt};
+use serde::{Deserialize, Deserializer};
+
+/// A tenge amount written as a decimal string (`"500000"`, `"499999.99"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Tenge(pub Kzt);
+
+impl<'de> Deserialize<'de> for Tenge {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_decimal(&s)
+            .ok()
+            .and_then(Kzt::exact)
+            .filter(|k| k.0 >= 0)
+            .map(Tenge)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "'{s}' is not a tenge amount (a decimal string with at most 2 decimals)"
+                ))
+            })
+    }
+}
+
+const fn tenge(t: i64) -> Tenge {
+    Tenge(Kzt::from_tenge(t))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchemesConfig {
+    pub structuring: Structuring,
+    pub drop_card: DropCard,
+    pub network: Network,
+    pub shell: Shell,
+    pub exchanger: Exchanger,
+}
+
+/// Repeated operations just under a reporting or identification threshold by one sender.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Structuring {
+    /// The threshold avoided: the card top-up IIN rule applies strictly above 500,000 KZT.
+    pub threshold_kzt: Tenge,
+    /// An operation counts when its KZT value is in `[threshold × (1 − band), threshold]`.
+    pub band: f64,
+    /// This many such operations by one sender …
+    pub min_count: usize,
+    /// … within this many hours.
+    pub window_hours: i64,
+}
+
+impl Default for Structuring {
+    fn default() -> Self {
+        Structuring {
+            threshold_kzt: tenge(500_000),
+            band: 0.10,
+            min_count: 3,
+            window_hours: 72,
+        }
+    }
+}
+
+/// A card (or a person's account) lent to launder money: money passes through it fast, and
+/// something ties it to other cards or to a false identity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DropCard {
+    /// Money that leaves within this many hours of arriving has passed through.
+    pub pass_through_hours: i64,
+    /// The share of what came in that passed through, at least.
+    pub pass_through_ratio: f64,
+    /// What came in over the data, at least (small balances are everyday life).
+    pub min_inflow_kzt: Tenge,
+    /// Inbound operations, at least.
+    pub min_inbound: usize,
+    /// The rule on many senders: more than this many distinct senders …
+    pub many_senders: usize,
+    /// … within this many days.
+    pub many_senders_days: i64,
+    /// A device, phone or IP behind at least this many cards ties them together.
+    pub shared_channel_cards: usize,
+    /// The rule on cards per person: more than this many cards at one bank.
+    pub max_cards_per_bank: usize,
+}
+
+impl Default for DropCard {
+    fn default() -> Self {
+        DropCard {
+            pass_through_hours: 48,
+            pass_through_ratio: 0.7,
+            min_inflow_kzt: tenge(300_000),
+            min_inbound: 2,
+            many_senders: 100,
+            many_senders_days: 90,
+            shared_channel_cards: 3,
+            max_cards_per_bank: 10,
+        }
+    }
+}
+
+/// Crypto-to-cash networks: drop cards fed by one organiser and cashed out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Network {
+    /// A network has at least this many drop cards.
+    pub min_cards: usize,
+    /// An account feeding at least this many pass-through cards is an organiser's.
+    pub min_fed_cards: usize,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            min_cards: 3,
+            min_fed_cards: 3,
+        }
+    }
+}
+
+/// Shell-firm rings and their false invoices.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Shell {
+    /// A firm active within this many days of its registration is young.
+    pub young_days: i32,
+    /// A ring has at least this many firms.
+    pub min_firms: usize,
+    /// Invoice payments among the ring's firms, at least.
+    pub min_invoices: usize,
+    /// The share of the ring's outflow leaving as cash or abroad, at least.
+    pub min_exit_ratio: f64,
+}
+
+impl Default for Shell {
+    fn default() -> Self {
+        Shell {
+            young_days: 365,
+            min_firms: 3,
+            min_invoices: 3,
+            min_exit_ratio: 0.2,
+        }
+    }
+}
+
+/// Persons acting as an exchange without a licence.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Exchanger {
+    /// Distinct fiat counterparties, at least.
+    pub min_counterparties: usize,
+    /// Fiat turnover (in and out), at least.
+    pub min_turnover_kzt: Tenge,
+    /// The smaller of crypto and fiat volume is at least this share of the larger: fiat in,
+    /// crypto out or the reverse, not a one-off purchase.
+    pub min_balance_ratio: f64,
+}
+
+impl Default for Exchanger {
+    fn default() -> Self {
+        Exchanger {
+            min_counterparties: 15,
+            min_turnover_kzt: tenge(5_000_000),
+            min_balance_ratio: 0.3,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_values_override_key_by_key() {
+        let c: SchemesConfig =
+            toml::from_str("[structuring]\nthreshold_kzt = \"1000000.50\"\nmin_count = 4\n")
+                .unwrap();
+        assert_eq!(c.structuring.threshold_kzt, Tenge(Kzt(100_000_050)));
+        assert_eq!(c.structuring.min_count, 4);
+        assert_eq!(
+            c.structuring.window_hours, 72,
+            "untouched keys keep defaults"
+        );
+        assert!(
+            toml::from_str::<SchemesConfig>("[structuring]\nthreshold_kzt = \"1.005\"").is_err()
+        );
+        assert!(toml::from_str::<SchemesConfig>("[structuring]\nwindow = 3").is_err());
+    }
+}
