@@ -20,6 +20,7 @@ mod exchange;
 mod flows;
 mod shell;
 mod structuring;
+mod svg;
 #[cfg(test)]
 mod tests;
 
