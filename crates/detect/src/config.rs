@@ -22,6 +22,8 @@ struct Raw {
     video_gap: RawVideoGap,
     threshold_report: RawThresholds,
     patterns: RawPatterns,
+    #[serde(default)]
+    schemes: finmon_schemes::SchemesConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,6 +96,8 @@ pub struct Config {
     /// Mine graph patterns (fan-in/out, cycles, scatter-gather, …) as findings.
     pub patterns_enabled: bool,
     pub miner: finmon_graph::MinerConfig,
+    /// The scheme detectors (networks, drops, shell rings, exchanges, structuring).
+    pub schemes: finmon_schemes::SchemesConfig,
 }
 
 impl Default for Config {
@@ -179,6 +183,7 @@ impl Config {
             threshold_rules: rules,
             patterns_enabled: raw.patterns.enabled,
             miner: raw.patterns.miner,
+            schemes: raw.schemes,
         })
     }
 }
@@ -186,6 +191,22 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `[schemes]` section of the shipped file documents the built-in defaults exactly.
+    #[test]
+    fn schemes_section_is_the_built_in_default() {
+        let c = Config::default();
+        assert_eq!(c.schemes, finmon_schemes::SchemesConfig::default());
+        let raw: toml::Table = toml::from_str(DEFAULT_TOML).unwrap();
+        assert!(
+            raw.contains_key("schemes"),
+            "documented in config/finmon.toml"
+        );
+        let c = Config::from_toml("[schemes.structuring]\nmin_count = 5\n").unwrap();
+        assert_eq!(c.schemes.structuring.min_count, 5);
+        assert_eq!(c.schemes.structuring.window_hours, 72);
+        assert!(Config::from_toml("[schemes.structuring]\nmin_cuont = 5\n").is_err());
+    }
 
     #[test]
     fn defaults_are_the_documented_ones() {

@@ -2,12 +2,14 @@
 //! whose `reason` says which rule, which transaction or party, and how much.
 //!
 //! This crate holds the rule breaches that need no graph (`breaches`): the Kazakhstan rules on
-//! card top-ups, biometrics, ATM video, threshold reporting and identity numbers; and, when
-//! enabled, the graph patterns mined by `finmon-graph` (`patterns`).
+//! card top-ups, biometrics, ATM video, threshold reporting and identity numbers; the schemes
+//! of `finmon-schemes` (`schemes`: cash-out networks, drops, shell rings, exchanges,
+//! structuring); and, when enabled, the graph patterns mined by `finmon-graph` (`patterns`).
 
 pub mod breaches;
 pub mod config;
 pub mod patterns;
+pub mod schemes;
 
 pub use config::{Config, ConfigError};
 use finmon_model::{Dataset, Finding};
@@ -25,6 +27,11 @@ pub fn detectors(config: &Config) -> Vec<Box<dyn Detector>> {
     if config.patterns_enabled {
         all.push(Box::new(patterns::Patterns {
             config: config.miner.clone(),
+        }));
+    }
+    if config.schemes.enabled {
+        all.push(Box::new(schemes::Schemes {
+            config: config.schemes.clone(),
         }));
     }
     all

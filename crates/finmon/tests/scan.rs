@@ -20,7 +20,7 @@ fn example_dataset_findings_are_exactly_its_labels() {
         ("identifiers", 10),
         ("rates", 5),
         ("atm_video", 2),
-        ("labels", 14),
+        ("labels", 15),
     ] {
         assert_eq!(counts(&s, table), (n, n, 0, 0), "{table}");
     }

@@ -28,9 +28,11 @@ const fn tenge(t: i64) -> Tenge {
     Tenge(Kzt::from_tenge(t))
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SchemesConfig {
+    /// Run the scheme detectors in `finmon scan`.
+    pub enabled: bool,
     pub structuring: Structuring,
     pub drop_card: DropCard,
     pub network: Network,
@@ -38,8 +40,21 @@ pub struct SchemesConfig {
     pub exchanger: Exchanger,
 }
 
+impl Default for SchemesConfig {
+    fn default() -> Self {
+        SchemesConfig {
+            enabled: true,
+            structuring: Structuring::default(),
+            drop_card: DropCard::default(),
+            network: Network::default(),
+            shell: Shell::default(),
+            exchanger: Exchanger::default(),
+        }
+    }
+}
+
 /// Repeated operations just under a reporting or identification threshold by one sender.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Structuring {
     /// The threshold avoided: the card top-up IIN rule applies strictly above 500,000 KZT.
@@ -65,7 +80,7 @@ impl Default for Structuring {
 
 /// A card (or a person's account) lent to launder money: money passes through it fast, and
 /// something ties it to other cards or to a false identity.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DropCard {
     /// Money that leaves within this many hours of arriving has passed through.
@@ -102,7 +117,7 @@ impl Default for DropCard {
 }
 
 /// Crypto-to-cash networks: drop cards fed by one organiser and cashed out.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Network {
     /// A network has at least this many drop cards.
@@ -121,7 +136,7 @@ impl Default for Network {
 }
 
 /// Shell-firm rings and their false invoices.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Shell {
     /// A firm active within this many days of its registration is young.
@@ -146,7 +161,7 @@ impl Default for Shell {
 }
 
 /// Persons acting as an exchange without a licence.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Exchanger {
     /// Distinct fiat counterparties, at least.
