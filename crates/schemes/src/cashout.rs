@@ -160,10 +160,22 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             }
         }
     }
-    // An organiser's own account passes money through too: it is the hub, not a drop.
+    // An organiser's own account passes money through too: it is the hub, not a drop. A firm
+    // that employs people or pays taxes paying many cards is a payroll or a pension fund.
+    let employer = |h: u32| {
+        f.holder(h).is_some_and(|p| {
+            ds.parties.rows[p as usize].kind == PartyKind::Company
+                && f.held.get(p).iter().any(|&a| {
+                    f.graph
+                        .out_edges(a)
+                        .iter()
+                        .any(|e| matches!(f.kind(e.tx), TxKind::Salary | TxKind::Tax))
+                })
+        })
+    };
     let hubs: BTreeMap<u32, BTreeSet<u32>> = fed
         .into_iter()
-        .filter(|(_, c)| c.len() >= cfg.network.min_fed_cards)
+        .filter(|(h, c)| c.len() >= cfg.network.min_fed_cards && !employer(*h))
         .map(|(h, mut c)| {
             c.remove(&h);
             (h, c)

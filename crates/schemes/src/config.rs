@@ -1,7 +1,7 @@
 //! Settings of the scheme detectors. Every field has a documented default (the
 //! `[schemes]` section of `config/finmon.toml`); a user file overrides key by key.
 
-use finmon_model::{money::parse_decimal, Kzt};
+use finmon_model::{money::parse_decimal, Kzt, TxKind};
 use serde::{Deserialize, Deserializer};
 
 /// A tenge amount written as a decimal string (`"500000"`, `"499999.99"`).
@@ -22,6 +22,20 @@ impl<'de> Deserialize<'de> for Tenge {
                 ))
             })
     }
+}
+
+fn kinds<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<TxKind>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|k| {
+            TxKind::parse(k).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown kind '{k}' (expected one of {})",
+                    TxKind::expected()
+                ))
+            })
+        })
+        .collect()
 }
 
 const fn tenge(t: i64) -> Tenge {
@@ -65,6 +79,9 @@ pub struct Structuring {
     pub min_count: usize,
     /// … within this many hours.
     pub window_hours: i64,
+    /// The operations the threshold applies to.
+    #[serde(deserialize_with = "kinds")]
+    pub kinds: Vec<TxKind>,
 }
 
 impl Default for Structuring {
@@ -74,6 +91,7 @@ impl Default for Structuring {
             band: 0.10,
             min_count: 3,
             window_hours: 72,
+            kinds: vec![TxKind::CardTopup, TxKind::Transfer, TxKind::P2p],
         }
     }
 }
@@ -202,5 +220,8 @@ mod tests {
             toml::from_str::<SchemesConfig>("[structuring]\nthreshold_kzt = \"1.005\"").is_err()
         );
         assert!(toml::from_str::<SchemesConfig>("[structuring]\nwindow = 3").is_err());
+        let c: SchemesConfig = toml::from_str("[structuring]\nkinds = [\"cash_deposit\"]").unwrap();
+        assert_eq!(c.structuring.kinds, [TxKind::CashDeposit]);
+        assert!(toml::from_str::<SchemesConfig>("[structuring]\nkinds = [\"cash\"]").is_err());
     }
 }

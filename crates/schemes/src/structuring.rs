@@ -10,7 +10,7 @@ use crate::config::SchemesConfig;
 use crate::flows::Flows;
 use crate::{Group, GroupKind, Report};
 use finmon_model::tx::NO_ACCOUNT;
-use finmon_model::{Finding, Kzt, Subject, SubjectKind, TxKind, Typology};
+use finmon_model::{Finding, Kzt, Subject, SubjectKind, Typology};
 use std::collections::BTreeMap;
 
 pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
@@ -21,10 +21,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
     let mut by_sender: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for &r in &f.order {
         let row = r as usize;
-        if !matches!(
-            t.kind[row],
-            TxKind::CardTopup | TxKind::Transfer | TxKind::P2p | TxKind::CashDeposit
-        ) {
+        if !s.kinds.contains(&t.kind[row]) {
             continue;
         }
         let v = t.amount_kzt[row].0;
