@@ -48,19 +48,21 @@ impl Default for MinerConfig {
 }
 
 impl MinerConfig {
-    /// A preset for data whose shapes unfold slowly: fans counted over a year (4 new
-    /// counterparties), cycles whose hops may come in any order within the window, through
-    /// accounts that had not paid each other before. IBM AMLSim plants its fan-ins and fan-outs
-    /// one counterparty every one to three months, and its cycles with hops in random order;
-    /// the defaults (30-day fans, time-respecting cycles) do not see those.
+    /// A preset for simulated data in coarse (daily) steps whose shapes unfold slowly: fans
+    /// counted over a year (4 new counterparties), and both kinds of cycle within 30 days —
+    /// time-respecting, and order-free through one-off hops (see
+    /// [`CycleConfig::one_off_hops`]). IBM AMLSim plants its fan-ins and fan-outs one
+    /// counterparty every one to three months over up to two years, and its cycles with hops
+    /// in random order within 10–20 steps; the defaults (30-day fans, time-respecting cycles)
+    /// do not see those.
     pub fn long_horizon() -> MinerConfig {
         let mut c = MinerConfig::default();
         for f in [&mut c.fan_in, &mut c.fan_out] {
             f.window_secs = 365 * DAY;
             f.min_counterparties = 4;
         }
-        c.cycle.hop_order = HopOrder::Any;
-        c.cycle.new_counterparties_only = true;
+        c.cycle.hop_order = HopOrder::Both;
+        c.cycle.one_off_hops = true;
         c
     }
 }
@@ -98,8 +100,12 @@ pub enum HopOrder {
     /// Each hop no earlier than the previous one: money can have travelled round the cycle.
     NonDecreasing,
     /// Any order, all hops within the window: also catches a ring whose members pay on from
-    /// their own funds before they are paid (as AMLSim's simulator plants cycles).
+    /// their own funds before they are paid (as AMLSim's simulator plants cycles). IBM GFP's
+    /// "length-constrained simple cycles".
     Any,
+    /// Both searches: time-respecting cycles, and order-free ones that are not already reported
+    /// as time-respecting within one window.
+    Both,
 }
 
 /// Cycles: money that comes back to where it started.
@@ -118,8 +124,19 @@ pub struct CycleConfig {
     /// data: a ring of accounts that had never paid each other, set up for the scheme, rather
     /// than partners who trade back and forth. Default `false`.
     pub new_counterparties_only: bool,
-    /// Cycles reported per start account (the sender of the first hop). Default 10.
+    /// Use only hops that are one-off within the window: the sender paid that receiver no other
+    /// time within `window_secs` before or after. A ring is set up for the scheme; partners
+    /// in a regular relationship (weekly supplier payments, a monthly rent) pay each other
+    /// again and again, and in a dense graph those regular flows close rings by chance.
+    /// Default `false`.
+    pub one_off_hops: bool,
+    /// Time-respecting cycles reported per start account (the sender of the first hop) and
+    /// window of start times. Default 10.
     pub max_per_vertex: usize,
+    /// Order-free cycles reported per earliest hop (the first ring the search closes through
+    /// it). Default 1: in a dense window the rings through one payment are many, and one of
+    /// them is enough to put the payment in front of an analyst.
+    pub max_per_first_hop: usize,
     /// Edge visits (reverse bound and depth-first search together) for the whole cycle search,
     /// shared evenly among the (start account, window of start times) pairs that can close a
     /// cycle: what keeps the search to seconds on a dense graph. Default 50,000,000 (a few
@@ -139,7 +156,9 @@ impl Default for CycleConfig {
             max_len: 10,
             hop_order: HopOrder::NonDecreasing,
             new_counterparties_only: false,
+            one_off_hops: false,
             max_per_vertex: 10,
+            max_per_first_hop: 1,
             max_work_total: 50_000_000,
             max_work_per_window: 20_000,
         }
@@ -303,6 +322,7 @@ impl MinerConfig {
             return Err(bad("cycle.max_len", "at most 32"));
         }
         at_least("cycle.max_per_vertex", c.max_per_vertex, 1)?;
+        at_least("cycle.max_per_first_hop", c.max_per_first_hop, 1)?;
         at_least("cycle.max_work_per_window", c.max_work_per_window, 1)?;
         let s = &self.scatter_gather;
         positive_window("scatter_gather.window_secs", s.window_secs)?;

@@ -332,6 +332,36 @@ impl TemporalGraph {
         first
     }
 
+    /// Per transaction row, whether it is a one-off within `w` seconds: no other transaction
+    /// from its sender to its receiver lies within `w` before or after it (self-loops and cash
+    /// rows are not). A payment in a regular relationship (rent, salary, a supplier paid every
+    /// week) is not one-off; a transfer to someone the sender does not otherwise pay is.
+    pub fn one_off_within(&self, w: i64) -> Vec<bool> {
+        let mut one_off = vec![false; self.rows];
+        let mut scratch: Vec<(u32, i64, u32)> = Vec::new();
+        for v in 0..self.n as u32 {
+            let outs = self.out_edges(v);
+            scratch.clear();
+            scratch.extend(
+                outs.iter()
+                    .filter(|e| e.nbr != v)
+                    .map(|e| (e.nbr, e.ts, e.tx)),
+            );
+            // By receiver, then time: a payment's nearest repeats are its neighbours here.
+            scratch.sort_unstable();
+            for (i, &(nbr, ts, tx)) in scratch.iter().enumerate() {
+                let near = |j: usize| {
+                    let (n2, t2, _) = scratch[j];
+                    n2 == nbr && (t2 - ts).abs() <= w
+                };
+                let before = i > 0 && near(i - 1);
+                let after = i + 1 < scratch.len() && near(i + 1);
+                one_off[tx as usize] = !before && !after;
+            }
+        }
+        one_off
+    }
+
     /// The earliest and latest edge time, `None` for a graph without edges.
     pub fn time_span(&self) -> Option<(i64, i64)> {
         let min = (0..self.n as u32)
@@ -443,6 +473,29 @@ pub(crate) mod tests {
         assert_eq!(rows(f.out_edges(0)), vec![(1, 1, 1)]);
         assert_eq!(rows(f.in_edges(0)), vec![(1, 2, 2)]);
         assert!(f.out_edges(2).is_empty() && f.in_edges(2).is_empty());
+    }
+
+    #[test]
+    fn one_off_payments_within_a_window() {
+        let t = store(&[
+            (0, 0, 1, 1),   // 0: 0 → 1 again at 10: not one-off within 10
+            (10, 0, 1, 1),  // 1
+            (100, 0, 1, 1), // 2: 90 after the last: one-off within 10, not within 90
+            (5, 0, 2, 1),   // 3: the only 0 → 2
+            (6, 2, 2, 1),   // 4: self-loop
+            (7, 1, 0, 1),   // 5: the reverse direction is another pair
+            (0, 0, NO_ACCOUNT, 1),
+        ]);
+        let g = TemporalGraph::build(&t).unwrap();
+        assert_eq!(
+            g.one_off_within(10),
+            vec![false, false, true, true, false, true, false]
+        );
+        assert_eq!(
+            g.one_off_within(90),
+            vec![false, false, false, true, false, true, false]
+        );
+        assert_eq!(g.one_off_within(9)[..3], [true, true, true]);
     }
 
     #[test]

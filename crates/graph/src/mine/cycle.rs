@@ -1,10 +1,12 @@
-//! Temporal cycles: money that comes back to the account it left, within a window.
+//! Cycles: money that comes back to the account it left, within a window. Two kinds, chosen by
+//! [`HopOrder`]: time-respecting cycles (this module) and windowed order-free cycles
+//! ([`super::lc_cycle`]); with [`HopOrder::Both`] both run and an order-free ring already found
+//! as a time-respecting one within one window is not reported twice.
 //!
-//! The search is a temporal Johnson / 2SCENT-style depth-first search from every edge as the
-//! first hop `s → u` at time `t0`. It follows only edges within `[t0, t0 + W]` (and, for
-//! [`HopOrder::NonDecreasing`], no earlier than the hop before), never revisits an account of
-//! the path, and closes when an edge leads back to `s` with at least `min_len` and at most
-//! `max_len` hops.
+//! **Time-respecting search.** A temporal Johnson / 2SCENT-style depth-first search from every
+//! edge as the first hop `s → u` at time `t0`. It follows only edges within `[t0, t0 + W]` and
+//! no earlier than the hop before, never revisits an account of the path, and closes when an
+//! edge leads back to `s` with at least `min_len` and at most `max_len` hops.
 //!
 //! **Pruning.** The out-edges of `s` are taken in blocks whose first hops lie within one window
 //! `[a, a + W)`. For each block, a time-bounded reverse search from `s` over in-edges with times
@@ -12,24 +14,25 @@
 //! time-respecting path can leave `x` and still reach `s` (a max-label Dijkstra: labels are set
 //! in decreasing order, `L(s) = a + 2W`, an in-edge `x → y` at `t <= L(y)` gives `L(x) >= t`).
 //! The search then steps to `y` at time `t` only if `L(y) >= t`: accounts that cannot get the
-//! money back to `s` in the remaining time are never entered. With [`HopOrder::Any`] the label
-//! is plain reachability within the block's time range. When the search runs out of budget the
-//! accounts it has not settled keep the bound "at most the last label settled", which is still a
-//! sound (weaker) pruning.
+//! money back to `s` in the remaining time are never entered. When the search runs out of
+//! budget the accounts it has not settled keep the bound "at most the last label settled",
+//! which is still a sound (weaker) pruning.
+//!
+//! **Budget.** Edge visits (reverse and depth-first search together) are pooled: see [`Pool`].
 //!
 //! **Duplicates.** A cycle whose hops are not all at one time has exactly one rotation with
 //! non-decreasing times, so it is found once, from its first hop; when all hops share one time
-//! it is kept only from the hop with the lowest row. With [`HopOrder::Any`] every later hop
-//! must come after the first in (time, row) order, so each cycle is found from its earliest hop
-//! only. In both cases each cycle is reported once, with no shared state between threads. A
-//! start account reports the same ring of accounts at most once per block, and at most
-//! `max_per_vertex` cycles in all.
+//! it is kept only from the hop with the lowest row. So each cycle is reported once, with no
+//! shared state between threads. A start account reports the same ring of accounts at most
+//! once per block, and at most `max_per_vertex` cycles per block.
 
+use super::lc_cycle::{self, Found};
 use super::{par_vertices, Detail, Marks, Raw};
 use crate::config::{CycleConfig, HopOrder};
 use crate::graph::{Edge, TemporalGraph};
 use crate::pattern::Pattern;
 use std::collections::BinaryHeap;
+use std::collections::HashMap;
 
 /// A vertex being expanded: `next..end` index its out-edges, or, for the last hop, its
 /// closing edges in `Scratch::close`.
@@ -67,33 +70,125 @@ struct Bound {
 }
 
 /// Work counter for one start account and block.
-struct Budget {
-    used: usize,
-    max: usize,
+pub(crate) struct Budget {
+    pub used: usize,
+    pub max: usize,
 }
 
 impl Budget {
-    fn spend(&mut self) -> bool {
+    pub fn spend(&mut self) -> bool {
         self.used += 1;
         self.used <= self.max
     }
 }
 
+/// Start accounts per chunk of the parallel pass; the work budget is pooled per chunk.
+pub(crate) const CHUNK: usize = 256;
+
+/// The work budget of a cycle search: `max_work_total` edge visits shared among the (start
+/// account, window of start times) pairs. Each chunk of start accounts gets the share of its
+/// pairs; within a chunk a block takes an even share of what is left (at most
+/// `max_work_per_window`, at least 64), so what sparse blocks leave unused goes to the blocks
+/// after them. Chunks are fixed ranges of accounts, so the budgets, and the output, do not
+/// depend on the thread count.
+pub(crate) struct Pool {
+    pairs: u64,
+    total: u64,
+    per_window: usize,
+    left: u64,
+    blocks_left: u64,
+}
+
+impl Pool {
+    pub fn new(g: &TemporalGraph, cfg: &CycleConfig) -> Pool {
+        let pairs: u64 = (0..g.n_vertices() as u32)
+            .map(|s| blocks(g, s, cfg.window_secs).count() as u64)
+            .sum();
+        Pool {
+            pairs,
+            total: cfg.max_work_total,
+            per_window: cfg.max_work_per_window,
+            left: cfg.max_work_total,
+            blocks_left: pairs,
+        }
+    }
+
+    /// The pool of the start accounts in `range`.
+    pub fn for_chunk(&self, g: &TemporalGraph, w: i64, range: std::ops::Range<u32>) -> Pool {
+        let mine: u64 = range.map(|s| blocks(g, s, w).count() as u64).sum();
+        let share = u128::from(self.total) * u128::from(mine) / u128::from(self.pairs.max(1));
+        Pool {
+            pairs: mine,
+            total: self.total,
+            per_window: self.per_window,
+            left: u64::try_from(share).unwrap_or(u64::MAX),
+            blocks_left: mine,
+        }
+    }
+
+    /// The budget of the next block.
+    pub fn take(&mut self) -> Budget {
+        let share = self.left / self.blocks_left.max(1);
+        self.blocks_left = self.blocks_left.saturating_sub(1);
+        let max = usize::try_from(share)
+            .unwrap_or(usize::MAX)
+            .clamp(self.per_window.min(64), self.per_window);
+        Budget { used: 0, max }
+    }
+
+    /// Charges what a block used.
+    pub fn give_back(&mut self, b: &Budget) {
+        self.left = self.left.saturating_sub(b.used.min(b.max) as u64);
+    }
+}
+
 pub(crate) fn mine(g: &TemporalGraph, cfg: &CycleConfig, threads: usize) -> Vec<Raw> {
-    let first;
-    let g = if cfg.new_counterparties_only {
-        let keep = g.first_contacts();
-        first = g.filtered(&|row| keep[row as usize]);
-        &first
-    } else {
-        g
+    let only;
+    let g = match (cfg.new_counterparties_only, cfg.one_off_hops) {
+        (false, false) => g,
+        (new, one_off) => {
+            let first = new.then(|| g.first_contacts());
+            let once = one_off.then(|| g.one_off_within(cfg.window_secs));
+            let pass =
+                |keep: &Option<Vec<bool>>, row: u32| keep.as_ref().is_none_or(|k| k[row as usize]);
+            only = g.filtered(&|row| pass(&first, row) && pass(&once, row));
+            &only
+        }
     };
+    let temporal = match cfg.hop_order {
+        HopOrder::NonDecreasing | HopOrder::Both => temporal(g, cfg, threads),
+        HopOrder::Any => Vec::new(),
+    };
+    if cfg.hop_order == HopOrder::NonDecreasing {
+        return temporal.into_iter().map(|f| f.raw).collect();
+    }
+    let any = lc_cycle::mine(g, cfg, threads);
+    // With both kinds, a ring already reported as a temporal cycle within one window of the
+    // order-free one is not reported again: the temporal finding is the stronger.
+    let mut known: HashMap<Vec<u32>, Vec<i64>> = HashMap::new();
+    for f in &temporal {
+        known
+            .entry(lc_cycle::canonical_ring(&f.raw.accounts))
+            .or_default()
+            .push(f.first);
+    }
+    let w = cfg.window_secs;
+    let fresh = any.into_iter().filter(|f| {
+        known
+            .get(&lc_cycle::canonical_ring(&f.raw.accounts))
+            .is_none_or(|ts| ts.iter().all(|&t| (t - f.first).abs() > w))
+    });
+    temporal.into_iter().chain(fresh).map(|f| f.raw).collect()
+}
+
+/// The time-respecting search (see the module doc).
+fn temporal(g: &TemporalGraph, cfg: &CycleConfig, threads: usize) -> Vec<Found> {
     let n = g.n_vertices();
-    let budget = block_budget(g, cfg);
+    let pool = Pool::new(g, cfg);
     par_vertices(
         n,
         threads,
-        256,
+        CHUNK,
         || Scratch {
             label: vec![0; n],
             labelled: Marks::new(n),
@@ -108,15 +203,20 @@ pub(crate) fn mine(g: &TemporalGraph, cfg: &CycleConfig, threads: usize) -> Vec<
             closers: Marks::new(n),
         },
         |sc, range, out| {
+            let mut pool = pool.for_chunk(g, cfg.window_secs, range.clone());
             for s in range {
-                from_start(g, cfg, s, budget, sc, out);
+                from_start(g, cfg, s, &mut pool, sc, out);
             }
         },
     )
 }
 
 /// The windows of start times of `s`: `(first, end)` index ranges of its out-edges.
-fn blocks(g: &TemporalGraph, s: u32, w: i64) -> impl Iterator<Item = (usize, usize)> + '_ {
+pub(crate) fn blocks(
+    g: &TemporalGraph,
+    s: u32,
+    w: i64,
+) -> impl Iterator<Item = (usize, usize)> + '_ {
     let outs = g.out_edges(s);
     let closable = !outs.is_empty() && !g.in_edges(s).is_empty();
     let mut b = if closable { 0 } else { outs.len() };
@@ -132,39 +232,26 @@ fn blocks(g: &TemporalGraph, s: u32, w: i64) -> impl Iterator<Item = (usize, usi
     })
 }
 
-/// Edge visits per (start account, window of start times): the total budget shared evenly.
-fn block_budget(g: &TemporalGraph, cfg: &CycleConfig) -> usize {
-    let pairs: u64 = (0..g.n_vertices() as u32)
-        .map(|s| blocks(g, s, cfg.window_secs).count() as u64)
-        .sum();
-    let even = cfg.max_work_total / pairs.max(1);
-    let max = cfg.max_work_per_window;
-    usize::try_from(even)
-        .unwrap_or(usize::MAX)
-        .clamp(max.min(64), max)
-}
-
 fn from_start(
     g: &TemporalGraph,
     cfg: &CycleConfig,
     s: u32,
-    block_budget: usize,
+    pool: &mut Pool,
     sc: &mut Scratch,
-    out: &mut Vec<Raw>,
+    out: &mut Vec<Found>,
 ) {
     let outs = g.out_edges(s);
     let w = cfg.window_secs;
-    let mut found = 0usize;
     for (b, end) in blocks(g, s, w) {
+        let mut found = 0usize;
         let a = outs.ts[b];
         let hi = a.saturating_add(w.saturating_mul(2));
         // The reverse search may use half the block's budget; the depth-first search the rest.
-        let mut budget = Budget {
-            used: 0,
-            max: block_budget / 2,
-        };
-        let bound = reverse(g, s, a, hi, cfg.hop_order, sc, &mut budget);
-        budget.max = block_budget;
+        let mut budget = pool.take();
+        let full = budget.max;
+        budget.max = full / 2;
+        let bound = reverse(g, s, a, hi, sc, &mut budget);
+        budget.max = full;
         // Closing edges: `e.nbr` is the sender here.
         sc.close.clear();
         sc.close
@@ -179,15 +266,14 @@ fn from_start(
         sc.reported.clear();
         for i in b..end {
             let e0 = outs.get(i);
-            if e0.nbr == s || !allows(sc, bound, cfg.hop_order, e0.nbr, e0.ts) {
+            if e0.nbr == s || !allows(sc, bound, e0.nbr, e0.ts) {
                 continue;
             }
-            match dfs(g, cfg, s, e0, bound, sc, &mut budget, &mut found, out) {
-                Flow::Go => {}
-                Flow::BlockSpent => break,
-                Flow::CapReached => return,
+            if !dfs(g, cfg, s, e0, bound, sc, &mut budget, &mut found, out) {
+                break;
             }
         }
+        pool.give_back(&budget);
     }
 }
 
@@ -197,7 +283,6 @@ fn reverse(
     s: u32,
     lo: i64,
     hi: i64,
-    order: HopOrder,
     sc: &mut Scratch,
     budget: &mut Budget,
 ) -> Bound {
@@ -218,10 +303,7 @@ fn reverse(
             };
         }
         sc.done.insert(x);
-        let upper = match order {
-            HopOrder::NonDecreasing => l.min(hi),
-            HopOrder::Any => hi,
-        };
+        let upper = l.min(hi);
         let ins = g.in_edges(x);
         // Latest first: the best label for each predecessor comes first.
         for i in ins.range_in(lo, upper).rev() {
@@ -251,7 +333,7 @@ fn reverse(
 }
 
 /// Whether a path that is at `v` at time `t` may still get back to the start.
-fn allows(sc: &Scratch, bound: Bound, order: HopOrder, v: u32, t: i64) -> bool {
+fn allows(sc: &Scratch, bound: Bound, v: u32, t: i64) -> bool {
     let latest = if sc.done.contains(v) {
         sc.label[v as usize]
     } else if bound.truncated {
@@ -259,16 +341,7 @@ fn allows(sc: &Scratch, bound: Bound, order: HopOrder, v: u32, t: i64) -> bool {
     } else {
         return false;
     };
-    match order {
-        HopOrder::NonDecreasing => latest >= t,
-        HopOrder::Any => true,
-    }
-}
-
-enum Flow {
-    Go,
-    BlockSpent,
-    CapReached,
+    latest >= t
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -281,10 +354,9 @@ fn dfs(
     sc: &mut Scratch,
     budget: &mut Budget,
     found: &mut usize,
-    out: &mut Vec<Raw>,
-) -> Flow {
-    let order = cfg.hop_order;
-    let (t0, row0) = (e0.ts, e0.tx);
+    out: &mut Vec<Found>,
+) -> bool {
+    let t0 = e0.ts;
     let end = t0.saturating_add(cfg.window_secs);
     sc.on_path.clear();
     sc.on_path.insert(s);
@@ -294,10 +366,7 @@ fn dfs(
     sc.frames.clear();
     // The frame of `v`, reached at `arrived` by a path of `hops` edges.
     let frame = |sc: &Scratch, v: u32, arrived: i64, hops: usize| {
-        let lo = match order {
-            HopOrder::NonDecreasing => arrived,
-            HopOrder::Any => t0,
-        };
+        let lo = arrived;
         if hops + 1 == cfg.max_len {
             // Only the closing hop is left: v's edges to s.
             if !sc.closers.contains(v) {
@@ -350,14 +419,11 @@ fn dfs(
         };
         f.next += 1;
         if !budget.spend() {
-            return Flow::BlockSpent;
-        }
-        if order == HopOrder::Any && (e.ts, e.tx) <= (t0, row0) {
-            continue;
+            return false;
         }
         if e.nbr == s {
             let len = sc.path.len() + 1;
-            if len < cfg.min_len || !canonical(&sc.path, e, order) {
+            if len < cfg.min_len || !canonical(&sc.path, e) {
                 continue;
             }
             let accounts: Vec<u32> = std::iter::once(s)
@@ -367,21 +433,24 @@ fn dfs(
                 continue;
             }
             sc.reported.push(accounts.clone());
-            out.push(Raw {
-                kind: Pattern::Cycle,
-                accounts,
-                txs: sc.path.iter().map(|p| p.tx).chain([e.tx]).collect(),
-                detail: Detail::Cycle,
+            out.push(Found {
+                raw: Raw {
+                    kind: Pattern::Cycle,
+                    accounts,
+                    txs: sc.path.iter().map(|p| p.tx).chain([e.tx]).collect(),
+                    detail: Detail::Cycle { temporal: true },
+                },
+                first: t0,
             });
             *found += 1;
             if *found >= cfg.max_per_vertex {
-                return Flow::CapReached;
+                return false;
             }
             continue;
         }
         if sc.path.len() + 1 >= cfg.max_len
             || sc.on_path.contains(e.nbr)
-            || !allows(sc, bound, order, e.nbr, e.ts)
+            || !allows(sc, bound, e.nbr, e.ts)
         {
             continue;
         }
@@ -390,19 +459,14 @@ fn dfs(
         let next = frame(sc, e.nbr, e.ts, sc.path.len());
         sc.frames.push(next);
     }
-    Flow::Go
+    true
 }
 
 /// Whether the cycle `path + closing` is reported from this start edge (see the module doc).
-fn canonical(path: &[Edge], closing: Edge, order: HopOrder) -> bool {
-    match order {
-        HopOrder::Any => true,
-        HopOrder::NonDecreasing => {
-            let t0 = path[0].ts;
-            let all_same = path.iter().all(|e| e.ts == t0) && closing.ts == t0;
-            !all_same || path.iter().chain([&closing]).all(|e| e.tx >= path[0].tx)
-        }
-    }
+fn canonical(path: &[Edge], closing: Edge) -> bool {
+    let t0 = path[0].ts;
+    let all_same = path.iter().all(|e| e.ts == t0) && closing.ts == t0;
+    !all_same || path.iter().chain([&closing]).all(|e| e.tx >= path[0].tx)
 }
 
 #[cfg(test)]

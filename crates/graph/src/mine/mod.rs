@@ -5,9 +5,10 @@
 mod bipartite;
 mod cycle;
 mod fan;
+mod lc_cycle;
 mod scatter;
 
-use crate::config::{HopOrder, MinerConfig};
+use crate::config::MinerConfig;
 use crate::graph::{GraphError, TemporalGraph};
 use crate::pattern::{Pattern, PatternInstance};
 use finmon_model::{Dataset, Kzt, Timestamp, Transactions};
@@ -29,8 +30,8 @@ pub(crate) struct Raw {
 pub(crate) enum Detail {
     /// `accounts[0]` is the hub, the rest its counterparties.
     Fan,
-    /// `accounts` in hop order.
-    Cycle,
+    /// `accounts` in hop order; `temporal` when each hop is no earlier than the one before.
+    Cycle { temporal: bool },
     /// `accounts` = source, sink, intermediates.
     ScatterGather,
     /// `accounts` = hub, then `sources` senders, then the receivers.
@@ -289,15 +290,16 @@ fn finish(
                 names(&a[1..], name)
             )
         }
-        Detail::Cycle => {
+        Detail::Cycle { temporal } => {
             let c = &cfg.cycle;
             let mut hops: Vec<String> = a.iter().map(|&x| name(x)).collect();
             if let Some(&s) = a.first() {
                 hops.push(name(s));
             }
-            let order = match c.hop_order {
-                HopOrder::NonDecreasing => "each hop no earlier than the one before",
-                HopOrder::Any => "hops in any order",
+            let order = if *temporal {
+                "each hop no earlier than the one before"
+            } else {
+                "hops in any order"
             };
             format!(
                 "cycle: {} transfers moved {} round {} {} (within {}, {order})",
