@@ -97,7 +97,8 @@ fn unlicensed(f: &Flows, report: &mut Report) {
                 counterparts.len()
             ),
         });
-        group.volume_in = inflow;
+        // For an exchange, the money that went through it either way.
+        group.volume_in = Kzt(inflow.0 + outflow.0);
         group.evidence.push(format!(
             "licence '{licence}': not an AIFC participant; {n} operations, {inflow} KZT in, {outflow} KZT out"
         ));

@@ -67,7 +67,8 @@ pub struct Group {
     pub accounts: BTreeMap<String, String>,
     pub institutions: BTreeSet<String>,
     pub atms: BTreeSet<String>,
-    /// Money that came into the members, and what left as cash.
+    /// Money that came into the members (for an exchange: that went through it either way),
+    /// and what left as cash.
     pub volume_in: Kzt,
     pub cashed_out: Kzt,
     pub transactions: usize,
