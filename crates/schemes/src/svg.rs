@@ -10,6 +10,9 @@ use std::fmt::Write;
 const W_COL: f64 = 230.0;
 const H_ROW: f64 = 56.0;
 const MARGIN: f64 = 60.0;
+/// Room on the right for the legend.
+const LEGEND: f64 = 150.0;
+const RADIUS: f64 = 9.0;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -79,7 +82,7 @@ impl Group {
                     MARGIN + 40.0 + r + r * a.sin(),
                 );
             }
-            width = 2.0 * (MARGIN + r + 80.0);
+            width = 2.0 * (MARGIN + r + 80.0) + LEGEND;
             height = 2.0 * (MARGIN + r) + 80.0;
         } else {
             let last = depth.iter().flatten().max().copied().unwrap_or(0);
@@ -90,8 +93,10 @@ impl Group {
             }
             cols.retain(|c| !c.is_empty());
             let rows = cols.iter().map(Vec::len).max().unwrap_or(1) as f64;
-            height = MARGIN * 2.0 + 40.0 + rows * H_ROW;
-            width = MARGIN * 2.0 + 140.0 + (cols.len().saturating_sub(1)) as f64 * W_COL;
+            height = (MARGIN * 2.0 + 40.0 + rows * H_ROW).max(200.0);
+            width = (MARGIN * 2.0 + 140.0 + (cols.len().saturating_sub(1)) as f64 * W_COL)
+                .max(520.0)
+                + LEGEND;
             for (c, col) in cols.iter().enumerate() {
                 let off = (rows - col.len() as f64) * H_ROW / 2.0;
                 for (r, &i) in col.iter().enumerate() {
@@ -110,15 +115,15 @@ impl Group {
         );
         let _ = writeln!(
             s,
-            r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#607d8b"/></marker></defs>"##
+            r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#607d8b"/></marker></defs>"##
         );
         let _ = writeln!(
             s,
-            r#"<rect width="100%" height="100%" fill="white"/><text x="{MARGIN}" y="28" font-size="15" font-weight="bold">{} {}: {} KZT in, {} KZT out as cash, {} transactions</text>"#,
+            r#"<rect width="100%" height="100%" fill="white"/><text x="20" y="24" font-size="15" font-weight="bold">{} {}</text><text x="20" y="44" font-size="12">{} in, {} out as cash, {} transactions</text>"#,
             esc(self.kind.as_str()),
             esc(&self.id),
-            self.volume_in,
-            self.cashed_out,
+            self.volume_in.grouped(),
+            self.cashed_out.grouped(),
             self.transactions
         );
         for ((a, b), kzt) in &self.edges {
@@ -127,6 +132,12 @@ impl Group {
                 continue;
             }
             let ((x1, y1), (x2, y2)) = (pos[i], pos[j]);
+            // Stop at the rim of the target, so the arrowhead shows.
+            let len = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+            let (x2, y2) = (
+                x2 - (x2 - x1) * (RADIUS + 2.0) / len,
+                y2 - (y2 - y1) * (RADIUS + 2.0) / len,
+            );
             let w = 1.0 + 7.0 * ((kzt.0 as f64).ln_1p() / max.ln_1p()).powi(3);
             let _ = writeln!(
                 s,
@@ -143,7 +154,7 @@ impl Group {
             let (x, y) = pos[i];
             let _ = writeln!(
                 s,
-                r#"<circle cx="{x:.1}" cy="{y:.1}" r="9" fill="{fill}"><title>{label} {}</title></circle><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                r#"<circle cx="{x:.1}" cy="{y:.1}" r="{RADIUS}" fill="{fill}"><title>{label} {}</title></circle><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
                 esc(id),
                 x,
                 y + 22.0,
