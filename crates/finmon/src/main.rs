@@ -1,6 +1,7 @@
 //! The `finmon` command line: `scan` a dataset into findings, `eval` findings against labels.
 
 mod decide;
+mod generate;
 mod output;
 
 use anyhow::{Context, Result};
@@ -84,6 +85,9 @@ enum Command {
         #[arg(long, default_value = "finmon-backtest")]
         out: PathBuf,
     },
+    /// Write a synthetic Kazakhstan financial system (the dataset format, with labels): a
+    /// lawful background and planted, labelled laundering schemes and rule breaches.
+    Generate(generate::Args),
     /// Precision, recall and F1 of findings against labels, per typology.
     Eval {
         /// A dataset whose own labels (adapters' included) are the ground truth.
@@ -169,6 +173,7 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
             format,
             to,
         } => convert(&dataset, &out, format, &to),
+        Command::Generate(args) => generate::run(&args),
         Command::Eval {
             dataset,
             labels,
