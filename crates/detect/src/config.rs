@@ -208,6 +208,28 @@ mod tests {
         assert!(Config::from_toml("[schemes.structuring]\nmin_cuont = 5\n").is_err());
     }
 
+    /// The `long_horizon` preset spelled out in the `[patterns]` comments of the shipped file
+    /// is the crate's preset, key for key.
+    #[test]
+    fn documented_long_horizon_miner_settings_are_the_preset() {
+        let section = DEFAULT_TOML
+            .split("\n[patterns]\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n[schemes]").next())
+            .expect("a [patterns] section");
+        let example: String = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .skip_while(|l| !l.starts_with("[patterns.miner"))
+            .filter(|l| !l.starts_with(' '))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let user = format!("[patterns]\nenabled = true\n{example}");
+        let c = Config::from_toml(&user).expect("the documented example parses");
+        assert_eq!(c.miner, finmon_graph::MinerConfig::long_horizon());
+        assert!(c.patterns_enabled);
+    }
+
     #[test]
     fn defaults_are_the_documented_ones() {
         let c = Config::default();
