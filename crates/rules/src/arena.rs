@@ -92,7 +92,9 @@ impl Arena {
         let class = class_for(n);
         let start = match self.free.get_mut(usize::from(class)).and_then(Vec::pop) {
             Some(start) => start,
-            None => self.cut(capacity(class)),
+            None => self
+                .split(class)
+                .unwrap_or_else(|| self.cut(capacity(class))),
         };
         Block {
             start,
@@ -100,6 +102,25 @@ impl Arena {
             len: 0,
             class,
         }
+    }
+
+    /// A free block of `class`, split off the smallest larger free block (the other halves go to
+    /// the free lists): blocks freed by keys that shrank serve keys that grow, so that the arena
+    /// stops growing once the live events do. Only blocks inside one chunk are split.
+    fn split(&mut self, class: u8) -> Option<usize> {
+        let max = class_within(CHUNK);
+        let from = (class + 1..=max)
+            .find(|&k| self.free.get(usize::from(k)).is_some_and(|l| !l.is_empty()))?;
+        let start = self.free[usize::from(from)].pop()?;
+        for k in (class..from).rev() {
+            self.release(Block {
+                start: start + capacity(k),
+                head: 0,
+                len: 0,
+                class: k,
+            });
+        }
+        Some(start)
     }
 
     /// A fresh block of `size` events (a power of two).
@@ -399,6 +420,24 @@ mod tests {
         arena.release(big);
         let again = arena.alloc(CHUNK * 4);
         assert_eq!(again.start, big.start, "the large block is reused");
+    }
+
+    /// A large freed block is split for small keys instead of the arena growing.
+    #[test]
+    fn large_free_blocks_serve_small_keys() {
+        let mut arena = Arena::default();
+        let big = arena.alloc(1_024);
+        let bytes = arena.bytes();
+        arena.release(big);
+        let small: Vec<Block> = (0..256).map(|_| arena.alloc(4)).collect();
+        assert_eq!(arena.bytes(), bytes, "no new chunk");
+        let mut starts: Vec<usize> = small.iter().map(|b| b.start).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        assert_eq!(starts.len(), 256, "no block handed out twice");
+        assert!(starts
+            .iter()
+            .all(|&s| s >= big.start && s < big.start + 1_024));
     }
 
     #[test]
