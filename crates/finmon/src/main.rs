@@ -2,6 +2,7 @@
 
 mod decide;
 mod generate;
+mod networks;
 mod output;
 
 use anyhow::{Context, Result};
@@ -88,6 +89,9 @@ enum Command {
     /// Write a synthetic Kazakhstan financial system (the dataset format, with labels): a
     /// lawful background and planted, labelled laundering schemes and rule breaches.
     Generate(generate::Args),
+    /// The AFM's report: every cash-out network, shell-firm ring, unlicensed exchange,
+    /// exchanger and structuring sender, with members, money, evidence and a picture.
+    Networks(networks::Args),
     /// Precision, recall and F1 of findings against labels, per typology.
     Eval {
         /// A dataset whose own labels (adapters' included) are the ground truth.
@@ -174,6 +178,7 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
             to,
         } => convert(&dataset, &out, format, &to),
         Command::Generate(args) => generate::run(&args),
+        Command::Networks(args) => networks::run(&args),
         Command::Eval {
             dataset,
             labels,
@@ -294,6 +299,19 @@ fn rss_bytes() -> u64 {
         .map_or(0, |pages| pages * 4096)
 }
 
+/// The detection settings: the built-in defaults, with a user's file merged over them.
+fn detect_config(path: Option<&Path>) -> Result<finmon_detect::Config> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading config {}", p.display()))?;
+            finmon_detect::Config::from_toml(&text)
+                .with_context(|| format!("config {}", p.display()))
+        }
+        None => Ok(finmon_detect::Config::default()),
+    }
+}
+
 fn scan(
     dataset: &Path,
     format: Format,
@@ -304,15 +322,7 @@ fn scan(
     terminal: bool,
 ) -> Result<()> {
     let total = Instant::now();
-    let mut config = match config {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading config {}", p.display()))?;
-            finmon_detect::Config::from_toml(&text)
-                .with_context(|| format!("config {}", p.display()))?
-        }
-        None => finmon_detect::Config::default(),
-    };
+    let mut config = detect_config(config)?;
     config.patterns_enabled |= patterns;
     let progress = Progress::new(terminal);
     progress.stage(format!("reading {}", dataset.display()));
