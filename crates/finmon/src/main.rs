@@ -2,6 +2,7 @@
 
 mod decide;
 mod generate;
+mod learn;
 mod networks;
 mod output;
 
@@ -44,6 +45,10 @@ enum Command {
         /// Also mine graph patterns (fan-in/out, cycles, scatter-gather, …) as findings.
         #[arg(long)]
         patterns: bool,
+        /// Also score every transaction with a model from `finmon train` and report those
+        /// above its threshold, with the features behind each score.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Write any dataset finmon reads (an AMLSim or AMLworld export too) as a finmon-format
     /// folder of CSV, JSON Lines or Parquet tables, with every amount valued in tenge.
@@ -92,6 +97,37 @@ enum Command {
     /// The AFM's report: every cash-out network, shell-firm ring, unlicensed exchange,
     /// exchanger and structuring sender, with members, money, evidence and a picture.
     Networks(networks::Args),
+    /// Train a gradient-boosted tree model on graph features against a dataset's labels:
+    /// the first part (by time) trains, the rest chooses the windows and the threshold.
+    Train {
+        dataset: PathBuf,
+        /// Where the model file goes (JSON).
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value = "auto")]
+        format: Format,
+        /// offline (windows around each transaction) or online (only its past).
+        #[arg(long, default_value = "offline")]
+        mode: finmon_features::Mode,
+        /// Train / validation percentages, in time order.
+        #[arg(long, default_value = "80/20")]
+        split: String,
+    },
+    /// The AMLworld protocol: train on the first part by time, choose windows and threshold on
+    /// the next, report precision, recall and F1 on the last, for the model and the miner.
+    Experiment {
+        dataset: PathBuf,
+        #[arg(long, default_value = "60/20/20")]
+        split: String,
+        /// offline (windows around each transaction) or online (only its past).
+        #[arg(long, default_value = "offline")]
+        mode: finmon_features::Mode,
+        /// Also write the scores as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[arg(long, default_value = "auto")]
+        format: Format,
+    },
     /// Precision, recall and F1 of findings against labels, per typology.
     Eval {
         /// A dataset whose own labels (adapters' included) are the ground truth.
@@ -143,6 +179,7 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
             config,
             threads,
             patterns,
+            model,
         } => scan(
             &dataset,
             format,
@@ -150,6 +187,7 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
             config.as_deref(),
             threads,
             patterns,
+            model.as_deref(),
             terminal,
         ),
         Command::Serve {
@@ -179,6 +217,20 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
         } => convert(&dataset, &out, format, &to),
         Command::Generate(args) => generate::run(&args),
         Command::Networks(args) => networks::run(&args),
+        Command::Train {
+            dataset,
+            model,
+            format,
+            mode,
+            split,
+        } => learn::train(&dataset, &model, format, mode, &split),
+        Command::Experiment {
+            dataset,
+            split,
+            mode,
+            json,
+            format,
+        } => learn::experiment(&dataset, &split, mode, json.as_deref(), format),
         Command::Eval {
             dataset,
             labels,
@@ -319,6 +371,7 @@ fn scan(
     config: Option<&Path>,
     threads: Option<usize>,
     patterns: bool,
+    model: Option<&Path>,
     terminal: bool,
 ) -> Result<()> {
     let total = Instant::now();
@@ -352,6 +405,11 @@ fn scan(
         let s = Instant::now();
         d.detect(&loaded.dataset, &mut findings);
         detect_secs.push((d.name(), s.elapsed().as_secs_f64()));
+    }
+    if let Some(m) = model {
+        let s = Instant::now();
+        learn::scored_findings(&loaded.dataset, m, &mut findings)?;
+        detect_secs.push(("model", s.elapsed().as_secs_f64()));
     }
     let detect_total = t.elapsed().as_secs_f64();
 

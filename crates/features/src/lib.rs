@@ -1,0 +1,471 @@
+//! Graph features for learned scoring: one row of model inputs per transaction (and per
+//! account), computed from the temporal graph ([`finmon_graph::TemporalGraph`]) and the columnar
+//! store, in the spirit of IBM's Graph Feature Preprocessor (Blanuša et al., ICAIF 2024).
+//!
+//! # What a row holds
+//!
+//! For a transaction `u → v` at time `t` and each window `W` of the config (columns suffixed
+//! `@w0`, `@w1`, … in window order):
+//!
+//! | columns | meaning |
+//! |---|---|
+//! | `src.*`, `dst.*` | the sender's and the receiver's activity in the window: edges out and in (`out_cnt`, `in_cnt`), distinct counterparties (`out_nbrs`, `in_nbrs`: fan-out and fan-in), first contacts among them (`out_new`, `in_new`), tenge moved (`out_sum`, `in_sum`, as `ln(1 + KZT)`), `balance` (in − out)/(in + out) (pass-through is near 0), `through` = min(in, out counterparties) (a gather-scatter hub), `same_amt` (edges in the same direction with exactly this amount), `amt_ratio` (this amount over their mean), time since the previous in- and out-edge (`prev_in_gap`, `prev_out_gap`) and, offline, to the next (`next_in_gap`, `next_out_gap`), as fractions of the window |
+//! | `src.pair_fwd`, `src.pair_rev` | edges `u → v` and `v → u` in the window |
+//! | `cycL` | simple cycles of `L` accounts through the edge, all edges in the window (any hop order) |
+//! | `sg_scatter`, `sg_gather` | scatter-gather through the edge: the most other intermediates that share this edge's source and a sink (edge as the scatter hop), or its sink and a source (edge as the gather hop) |
+//!
+//! and once per row: `amount` (`ln(1 + KZT)`), `kind`, `foreign` (not in tenge), `hour`,
+//! `weekday`, `round` (trailing zeros of the amount; negative: decimals), `first_contact` (the
+//! first payment from `u` to `v` in the data) and `cash` (one side is the cash desk).
+//!
+//! **Never** an account id, a transaction id or a row number: the features describe behaviour,
+//! so a model learnt on one dataset means the same on another. Ties in time are never broken by
+//! row order (edges at the same second are all "at or before" each other).
+//!
+//! # Modes
+//!
+//! - [`Mode::Offline`]: the window is `[t - W, t + W]`, as an investigator scanning history sees
+//!   it.
+//! - [`Mode::Online`]: the window is `[t - W, t]`: each transaction sees only edges at or before
+//!   its time, as a monitor scoring it when it happens would.
+//!
+//! # Cost
+//!
+//! The endpoint columns come from one sweep per (account, direction, window) that slides the
+//! window over the account's time-sorted edges: O(edges) per window, whatever the window width.
+//! The shape columns are a bounded search per row: accounts with more than
+//! [`FeatureConfig::hub_degree`] edges in the window are not walked through, and each search
+//! stops after [`FeatureConfig::search_budget`] edge visits. Rows are split between
+//! [`FeatureConfig::threads`] threads; every cell is computed from the data alone, so the output
+//! does not depend on the thread count.
+//!
+//! # Incremental
+//!
+//! A row's features read only edges within its window, so when a new day is appended
+//! ([`update`]) only the rows whose window reaches the new edges are recomputed: online, the new
+//! rows (and rows at the very same time as the first new one); offline, the rows within the
+//! widest window of the new day.
+
+mod account;
+mod novel;
+mod raw;
+mod sink;
+mod structure;
+mod vertex;
+
+pub use account::{account_features, ACCOUNT_FEATURES};
+
+use finmon_graph::{GraphError, TemporalGraph};
+use finmon_model::tx::NO_ACCOUNT;
+use finmon_model::Transactions;
+use serde::{Deserialize, Serialize};
+use sink::{par_chunks, Cols};
+
+/// Why features could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeatureError {
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error("feature config: {0}")]
+    Config(String),
+    #[error("the matrix has {matrix} rows, but the store has {store} ({why})")]
+    Rows {
+        matrix: usize,
+        store: usize,
+        why: &'static str,
+    },
+}
+
+/// What a transaction may see: its whole window, or only the past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Offline,
+    Online,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Offline => "offline",
+            Mode::Online => "online",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        match s {
+            "offline" => Ok(Mode::Offline),
+            "online" => Ok(Mode::Online),
+            o => Err(format!("unknown mode '{o}' (expected offline or online)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which endpoint a block of columns describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Src,
+    Dst,
+}
+
+fn default_threads() -> usize {
+    2
+}
+
+/// How features are computed. Saved with a model, so that scoring computes the same columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    pub mode: Mode,
+    /// Window half-widths in seconds, one block of columns each.
+    pub windows: Vec<i64>,
+    /// Longest cycle counted, in accounts (`cyc2` … `cycN`). Default 10.
+    pub max_cycle_len: usize,
+    /// Accounts with more edges than this in the window (in the direction searched) are not
+    /// walked through by the cycle and scatter-gather searches. Default 50.
+    pub hub_degree: usize,
+    /// Edge visits per row and search. Default 4,000.
+    pub search_budget: usize,
+    #[serde(skip, default = "default_threads")]
+    pub threads: usize,
+}
+
+impl FeatureConfig {
+    pub fn new(mode: Mode, windows: Vec<i64>) -> FeatureConfig {
+        FeatureConfig {
+            mode,
+            windows,
+            max_cycle_len: 10,
+            hub_degree: 50,
+            search_budget: 4_000,
+            threads: default_threads(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), FeatureError> {
+        let bad = |m: String| Err(FeatureError::Config(m));
+        if self.windows.is_empty() {
+            return bad("at least one window".into());
+        }
+        if let Some(w) = self.windows.iter().find(|&&w| w <= 0) {
+            return bad(format!("windows must be positive seconds, got {w}"));
+        }
+        if !(2..=32).contains(&self.max_cycle_len) {
+            return bad(format!(
+                "max_cycle_len must be 2 to 32, got {}",
+                self.max_cycle_len
+            ));
+        }
+        if self.hub_degree == 0 || self.search_budget == 0 {
+            return bad("hub_degree and search_budget must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// The column names, in order.
+    pub fn names(&self) -> Vec<String> {
+        Layout::of(self).names
+    }
+}
+
+/// Where each block of columns starts: per (graph, window), graph 0 being the whole graph and
+/// graph 1 the novel edges.
+struct Layout {
+    names: Vec<String>,
+    src: Vec<[usize; 2]>,
+    dst: Vec<[usize; 2]>,
+    shape: Vec<[usize; 2]>,
+}
+
+/// Column prefixes of the two graphs: all edges, and novel edges only.
+const GRAPHS: [&str; 2] = ["", "n."];
+
+impl Layout {
+    fn of(cfg: &FeatureConfig) -> Layout {
+        let mut names: Vec<String> = raw::RAW.iter().map(|s| s.to_string()).collect();
+        let n = cfg.windows.len();
+        let (mut src, mut dst, mut shape) = (vec![[0; 2]; n], vec![[0; 2]; n], vec![[0; 2]; n]);
+        for (gi, pre) in GRAPHS.iter().enumerate() {
+            for w in 0..n {
+                for (side, starts) in [("src", &mut src), ("dst", &mut dst)] {
+                    starts[w][gi] = names.len();
+                    let mut stats: Vec<&str> = vertex::COMMON.to_vec();
+                    if cfg.mode == Mode::Offline {
+                        stats.extend_from_slice(vertex::FUTURE);
+                    }
+                    if side == "src" {
+                        stats.extend_from_slice(vertex::PAIR);
+                    }
+                    names.extend(stats.iter().map(|s| format!("{pre}{side}.{s}@w{w}")));
+                }
+                // Cycles only among novel edges: in the whole graph every busy neighbourhood
+                // has cycles (repeat trade both ways), so they say little and cost the most.
+                shape[w][gi] = names.len();
+                if gi == 1 {
+                    names.extend((2..=cfg.max_cycle_len).map(|l| format!("{pre}cyc{l}@w{w}")));
+                }
+                names.push(format!("{pre}sg_scatter@w{w}"));
+                names.push(format!("{pre}sg_gather@w{w}"));
+            }
+        }
+        Layout {
+            names,
+            src,
+            dst,
+            shape,
+        }
+    }
+}
+
+/// Model inputs, one row per transaction row of the store, column-major `f32` (NaN: missing,
+/// e.g. the graph columns of a cash row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureMatrix {
+    pub names: Vec<String>,
+    pub rows: usize,
+    values: Vec<f32>,
+}
+
+impl FeatureMatrix {
+    pub fn n_cols(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn column(&self, c: usize) -> &[f32] {
+        &self.values[c * self.rows..(c + 1) * self.rows]
+    }
+
+    pub fn get(&self, row: usize, col: usize) -> f32 {
+        self.values[col * self.rows + row]
+    }
+
+    /// The column of a name, if any.
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// Heap bytes of the values.
+    pub fn heap_bytes(&self) -> usize {
+        self.values.capacity() * 4
+    }
+
+    /// A matrix from its parts (column-major values); `None` if the sizes disagree.
+    pub fn from_columns(names: Vec<String>, rows: usize, values: Vec<f32>) -> Option<Self> {
+        (values.len() == names.len() * rows).then_some(FeatureMatrix {
+            names,
+            rows,
+            values,
+        })
+    }
+}
+
+/// Computes every feature of every row of `txs`; `graph` must be built from `txs`.
+pub fn compute(
+    graph: &TemporalGraph,
+    txs: &Transactions,
+    cfg: &FeatureConfig,
+) -> Result<FeatureMatrix, FeatureError> {
+    cfg.validate()?;
+    check_store(graph, txs)?;
+    let layout = Layout::of(cfg);
+    let cols = Cols::new(txs.len(), layout.names.len());
+    fill(graph, txs, cfg, &layout, &cols, i64::MIN);
+    Ok(FeatureMatrix {
+        names: layout.names,
+        rows: txs.len(),
+        values: cols.into_values(),
+    })
+}
+
+/// Brings `m` up to date after rows were appended to the store (`txs` holds the old rows
+/// followed by the new ones; `graph` is built from all of them): appends the new rows and
+/// recomputes only the old rows whose window reaches the new edges. Returns how many rows were
+/// computed. `cfg` must be the config `m` was computed with.
+pub fn update(
+    m: &mut FeatureMatrix,
+    graph: &TemporalGraph,
+    txs: &Transactions,
+    cfg: &FeatureConfig,
+) -> Result<usize, FeatureError> {
+    cfg.validate()?;
+    check_store(graph, txs)?;
+    let layout = Layout::of(cfg);
+    if layout.names != m.names {
+        return Err(FeatureError::Config(
+            "the matrix was computed with another config".into(),
+        ));
+    }
+    if txs.len() < m.rows {
+        return Err(FeatureError::Rows {
+            matrix: m.rows,
+            store: txs.len(),
+            why: "rows can only be appended",
+        });
+    }
+    let Some(t_new) = txs.ts[m.rows..].iter().map(|t| t.0).min() else {
+        return Ok(0);
+    };
+    // Offline, a row reads edges up to a window away, and whether those are novel depends on
+    // edges up to another window beyond.
+    let reach = match cfg.mode {
+        Mode::Offline => cfg
+            .windows
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .saturating_mul(2),
+        Mode::Online => 0,
+    };
+    let t_from = t_new.saturating_sub(reach);
+    let cols = Cols::grown(&m.values, m.rows, txs.len(), layout.names.len());
+    fill(graph, txs, cfg, &layout, &cols, t_from);
+    m.values = cols.into_values();
+    m.rows = txs.len();
+    Ok(txs.ts.iter().filter(|t| t.0 >= t_from).count())
+}
+
+fn check_store(graph: &TemporalGraph, txs: &Transactions) -> Result<(), FeatureError> {
+    if graph.n_rows() != txs.len() {
+        return Err(GraphError::StoreMismatch {
+            graph: graph.n_rows(),
+            given: txs.len(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+const VERTEX_CHUNK: usize = 1024;
+const ROW_CHUNK: usize = 2048;
+
+/// Writes every column of the rows with time `>= t_from`.
+fn fill(
+    graph: &TemporalGraph,
+    txs: &Transactions,
+    cfg: &FeatureConfig,
+    layout: &Layout,
+    cols: &Cols,
+    t_from: i64,
+) {
+    let rows = txs.len();
+    let threads = cfg.threads.max(1);
+    let row_chunks = rows.div_ceil(ROW_CHUNK);
+    par_chunks(threads, row_chunks, &|| (), &|_, c| {
+        let r = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(rows);
+        raw::fill(txs, r, t_from, cols);
+    });
+    let keys = raw::amount_keys(txs, threads);
+    let info = vertex::RowInfo {
+        kzt: &txs.amount_kzt,
+        key: &keys,
+    };
+    let n = graph.n_vertices();
+    let v_chunks = n.div_ceil(VERTEX_CHUNK);
+    let first_contact = raw::RAW
+        .iter()
+        .position(|&r| r == "first_contact")
+        .expect("first_contact is a raw column");
+    let horizon = cfg.windows.iter().copied().max().unwrap_or(0);
+    let novel = novel::novel(graph, rows, cfg.mode, horizon, threads);
+    let novel_graph = graph.filtered(&|row| novel[row as usize]);
+    for (gi, win) in [graph, &novel_graph].into_iter().enumerate() {
+        for (wi, &w) in cfg.windows.iter().enumerate() {
+            for (side, base) in [
+                (Side::Src, layout.src[wi][gi]),
+                (Side::Dst, layout.dst[wi][gi]),
+            ] {
+                let target = vertex::Target {
+                    cols,
+                    base,
+                    side,
+                    mode: cfg.mode,
+                    window: w,
+                    t_from,
+                    first_contact_col: (gi == 0 && wi == 0 && side == Side::Src)
+                        .then_some(first_contact),
+                };
+                par_chunks(threads, v_chunks, &|| vertex::Scratch::new(n), &|s, c| {
+                    for x in c * VERTEX_CHUNK..((c + 1) * VERTEX_CHUNK).min(n) {
+                        vertex::sweep(graph, win, x as u32, &info, &target, s);
+                    }
+                });
+            }
+            shapes(
+                graph,
+                win,
+                txs,
+                cfg,
+                cols,
+                layout.shape[wi][gi],
+                w,
+                t_from,
+                gi == 1,
+            );
+        }
+    }
+}
+
+/// The scatter-gather (and cycle) columns of one (graph, window) block, searched in `win`.
+#[allow(clippy::too_many_arguments)]
+fn shapes(
+    graph: &TemporalGraph,
+    win: &TemporalGraph,
+    txs: &Transactions,
+    cfg: &FeatureConfig,
+    cols: &Cols,
+    base: usize,
+    w: i64,
+    t_from: i64,
+    with_cycles: bool,
+) {
+    let rows = txs.len();
+    let n = graph.n_vertices();
+    let lens = if with_cycles {
+        cfg.max_cycle_len - 1
+    } else {
+        0
+    };
+    par_chunks(
+        cfg.threads.max(1),
+        rows.div_ceil(ROW_CHUNK),
+        &|| (structure::Scratch::new(n), vec![0u32; lens]),
+        &|(s, counts), c| {
+            for r in c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(rows) {
+                let (u, v, t) = (txs.from[r], txs.to[r], txs.ts[r].0);
+                if t < t_from || u == NO_ACCOUNT || v == NO_ACCOUNT {
+                    continue;
+                }
+                let b = structure::Bounds {
+                    t0: t.saturating_sub(w),
+                    t1: match cfg.mode {
+                        Mode::Offline => t.saturating_add(w),
+                        Mode::Online => t,
+                    },
+                    hub: cfg.hub_degree,
+                    budget: cfg.search_budget,
+                };
+                if with_cycles {
+                    structure::cycles(win, u, v, b, s, counts);
+                }
+                for (j, &k) in counts.iter().enumerate() {
+                    cols.set(base + j, r, k as f32);
+                }
+                let (sc, ga) = structure::scatter_gather(win, u, v, b, s);
+                cols.set(base + lens, r, sc as f32);
+                cols.set(base + lens + 1, r, ga as f32);
+            }
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,271 @@
+//! Shapes through one edge `u → v` within its window: simple cycles by length (the paths that
+//! bring the money from `v` back to `u`) and scatter-gather (other intermediates that share this
+//! edge's source and sink). Every search is bounded: accounts with more edges in the window than
+//! the hub limit are not walked through, and each search stops after a budget of edge visits, so
+//! a row costs at most a fixed amount of work and the counts are lower bounds on a dense graph.
+
+use finmon_graph::TemporalGraph;
+
+/// Per-thread scratch for the searches, sized by the vertex count and left clean after each.
+pub(crate) struct Scratch {
+    /// Hops from the account to `u` along in-edges (reverse breadth-first), `u8::MAX` unknown.
+    dist: Vec<u8>,
+    touched: Vec<u32>,
+    on_path: Vec<bool>,
+    /// Distinct-neighbour stamps: `stamp[x] == gen` means seen in the current expansion.
+    stamp: Vec<u32>,
+    gen: u32,
+    count: Vec<u32>,
+    /// The intermediate that last counted for a sink.
+    who: Vec<u32>,
+    counted: Vec<u32>,
+    buf: Vec<u32>,
+    queue: Vec<u32>,
+}
+
+impl Scratch {
+    pub fn new(n: usize) -> Scratch {
+        Scratch {
+            dist: vec![u8::MAX; n],
+            touched: Vec::new(),
+            on_path: vec![false; n],
+            stamp: vec![0; n],
+            gen: 0,
+            count: vec![0; n],
+            who: vec![u32::MAX; n],
+            counted: Vec::new(),
+            buf: Vec::new(),
+            queue: Vec::new(),
+        }
+    }
+
+    fn next_gen(&mut self) -> u32 {
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.gen = 1;
+        }
+        self.gen
+    }
+}
+
+/// The bounds every search of one row obeys.
+#[derive(Clone, Copy)]
+pub(crate) struct Bounds {
+    pub t0: i64,
+    pub t1: i64,
+    pub hub: usize,
+    pub budget: usize,
+}
+
+/// Pushes the distinct neighbours of `x` in the window (out- or in-edges) onto `s.buf`; returns
+/// `None` (and pushes nothing) for a hub.
+fn distinct_nbrs(
+    g: &TemporalGraph,
+    x: u32,
+    out: bool,
+    b: Bounds,
+    s: &mut Scratch,
+    visits: &mut usize,
+) -> Option<usize> {
+    let e = if out {
+        g.out_edges_in(x, b.t0, b.t1)
+    } else {
+        g.in_edges_in(x, b.t0, b.t1)
+    };
+    if e.len() > b.hub {
+        return None;
+    }
+    *visits += e.len();
+    let gen = s.next_gen();
+    let start = s.buf.len();
+    for &n in e.nbr {
+        if s.stamp[n as usize] != gen {
+            s.stamp[n as usize] = gen;
+            s.buf.push(n);
+        }
+    }
+    Some(start)
+}
+
+/// Simple cycles through `u → v` whose edges all lie in the window, by length: `out[L - 2]` is
+/// the number of cycles of `L` accounts (`2 <= L <= out.len() + 1`). Parallel edges count once
+/// (cycles are sequences of accounts).
+pub(crate) fn cycles(
+    g: &TemporalGraph,
+    u: u32,
+    v: u32,
+    b: Bounds,
+    s: &mut Scratch,
+    out: &mut [u32],
+) {
+    out.iter_mut().for_each(|c| *c = 0);
+    let max_len = out.len() + 1;
+    if u == v || max_len < 2 {
+        return;
+    }
+    // Reverse breadth-first search from u: which accounts can pay u within max_len - 1 hops.
+    let mut visits = 0usize;
+    s.dist[u as usize] = 0;
+    s.touched.push(u);
+    s.queue.clear();
+    s.queue.push(u);
+    let mut head = 0;
+    while head < s.queue.len() && visits < b.budget {
+        let x = s.queue[head];
+        head += 1;
+        let d = s.dist[x as usize];
+        if usize::from(d) + 1 >= max_len {
+            continue;
+        }
+        let e = g.in_edges_in(x, b.t0, b.t1);
+        if e.len() > b.hub && x != u {
+            continue;
+        }
+        visits += e.len();
+        for &p in e.nbr {
+            if s.dist[p as usize] == u8::MAX {
+                s.dist[p as usize] = d + 1;
+                s.touched.push(p);
+                s.queue.push(p);
+            }
+        }
+    }
+    if s.dist[v as usize] != u8::MAX {
+        s.on_path[u as usize] = true;
+        s.on_path[v as usize] = true;
+        let mut budget = b.budget.saturating_sub(visits).max(b.budget / 2);
+        walk(g, v, u, 1, max_len, b, s, out, &mut budget);
+        s.on_path[u as usize] = false;
+        s.on_path[v as usize] = false;
+    }
+    for &x in &s.touched {
+        s.dist[x as usize] = u8::MAX;
+    }
+    s.touched.clear();
+}
+
+/// Depth-first from `x`; `hops` counts the cycle's edges so far (`u → v` and the path from `v`
+/// to `x`). Counts the paths that close at `u`.
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    g: &TemporalGraph,
+    x: u32,
+    u: u32,
+    hops: usize,
+    max_len: usize,
+    b: Bounds,
+    s: &mut Scratch,
+    out: &mut [u32],
+    budget: &mut usize,
+) {
+    let mut visits = 0usize;
+    let Some(start) = distinct_nbrs(g, x, true, b, s, &mut visits) else {
+        return;
+    };
+    if visits > *budget {
+        *budget = 0;
+        s.buf.truncate(start);
+        return;
+    }
+    *budget -= visits;
+    let end = s.buf.len();
+    for i in start..end {
+        let y = s.buf[i];
+        if y == u {
+            // The cycle has hops + 1 edges (u → v, the path to x, x → u): index L - 2.
+            out[hops - 1] += 1;
+            continue;
+        }
+        let d = s.dist[y as usize];
+        if s.on_path[y as usize] || d == u8::MAX || hops + 1 + usize::from(d) > max_len {
+            continue;
+        }
+        if *budget == 0 {
+            break;
+        }
+        s.on_path[y as usize] = true;
+        walk(g, y, u, hops + 1, max_len, b, s, out, budget);
+        s.on_path[y as usize] = false;
+    }
+    s.buf.truncate(start);
+}
+
+/// Scatter-gather through `u → v`, both ways round: (as the scatter hop) the most other
+/// intermediates `x` that `u` also pays and that pay a common sink with `v`; (as the gather hop)
+/// the most other intermediates `y` that also pay `v` and are paid by a common source with `u`.
+pub(crate) fn scatter_gather(
+    g: &TemporalGraph,
+    u: u32,
+    v: u32,
+    b: Bounds,
+    s: &mut Scratch,
+) -> (u32, u32) {
+    if u == v {
+        return (0, 0);
+    }
+    (
+        one_side(g, u, v, true, b, s),
+        one_side(g, v, u, false, b, s),
+    )
+}
+
+/// `forward`: the most intermediates `x != v` with `a → x → w` and `v → w` for one sink `w`.
+/// Backward: the same on reversed edges (`a` is the sink, `v` the intermediate `u`).
+fn one_side(g: &TemporalGraph, a: u32, v: u32, forward: bool, b: Bounds, s: &mut Scratch) -> u32 {
+    let edges = |x: u32| {
+        if forward {
+            g.out_edges_in(x, b.t0, b.t1)
+        } else {
+            g.in_edges_in(x, b.t0, b.t1)
+        }
+    };
+    let (ve, ae) = (edges(v), edges(a));
+    if ve.is_empty() || ve.len() > b.hub || ae.len() > b.hub {
+        return 0;
+    }
+    let ends = s.next_gen();
+    for &w in ve.nbr {
+        if w != a && w != v {
+            s.stamp[w as usize] = ends;
+        }
+    }
+    let mut visits = ve.len() + ae.len();
+    let mut best = 0u32;
+    for &x in ae.nbr {
+        if x == v || x == a || s.on_path[x as usize] || visits >= b.budget {
+            continue;
+        }
+        // Each intermediate once, however many edges a has to it.
+        s.on_path[x as usize] = true;
+        s.touched.push(x);
+        let xe = edges(x);
+        if xe.len() > b.hub {
+            continue;
+        }
+        visits += xe.len();
+        for &w in xe.nbr {
+            if w == x || s.stamp[w as usize] != ends || s.who[w as usize] == x {
+                continue;
+            }
+            // Each sink once per intermediate, however many edges x has to it.
+            s.who[w as usize] = x;
+            let c = &mut s.count[w as usize];
+            if *c == 0 {
+                s.counted.push(w);
+            }
+            *c += 1;
+            best = best.max(*c);
+        }
+    }
+    for &w in &s.counted {
+        s.count[w as usize] = 0;
+        s.who[w as usize] = u32::MAX;
+    }
+    s.counted.clear();
+    for &x in &s.touched {
+        s.on_path[x as usize] = false;
+    }
+    s.touched.clear();
+    best
+}

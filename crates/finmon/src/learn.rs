@@ -1,0 +1,429 @@
+//! `finmon train`, `finmon experiment` and `scan --model`: learned scoring over graph features.
+//!
+//! The protocol is AMLworld's (Altman et al., NeurIPS 2023): transactions ordered by time, the
+//! first part trains, the next chooses (the feature windows and the threshold), the last is
+//! reported. Windows are chosen from a few candidates derived from the data's own time span and
+//! time step, by F1 on the validation part; nothing is set by hand for a given file.
+
+use anyhow::{bail, Context, Result};
+use finmon_eval::Score;
+use finmon_features::{compute, FeatureConfig, FeatureMatrix, Mode};
+use finmon_graph::{MinerConfig, Pattern, TemporalGraph};
+use finmon_ingest::{Format, Options};
+use finmon_learn::{choose_threshold, Model, Params};
+use finmon_model::{Dataset, Finding, Label, Subject, SubjectKind, Typology};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Instant;
+
+/// Threads for features and training.
+const THREADS: usize = 2;
+/// Features named as the reason of a scored finding.
+const REASONS: usize = 3;
+
+/// The transaction-level truth of a dataset: per row, its typology if labelled laundering.
+fn row_labels(ds: &Dataset, labels: &[Label]) -> Vec<Option<Typology>> {
+    let ids = &ds.transactions.ids;
+    let row_of: HashMap<String, usize> = (0..ids.len())
+        .map(|r| (ids.get(r).into_owned(), r))
+        .collect();
+    let mut out = vec![None; ids.len()];
+    for l in labels {
+        if l.subject.kind == SubjectKind::Transaction {
+            if let Some(&r) = row_of.get(&l.subject.id) {
+                out[r] = Some(l.typology);
+            }
+        }
+    }
+    out
+}
+
+/// Rows in time order (ties in row order: the split is the protocol's, not a feature), cut into
+/// consecutive parts of the given percentages.
+fn split(ds: &Dataset, parts: &[u32]) -> Vec<Vec<usize>> {
+    let ts = &ds.transactions.ts;
+    let mut order: Vec<usize> = (0..ts.len()).collect();
+    order.sort_by_key(|&r| ts[r]);
+    let total: u32 = parts.iter().sum();
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut acc = 0u32;
+    for &p in parts {
+        acc += p;
+        let end = (order.len() as u64 * u64::from(acc) / u64::from(total)) as usize;
+        out.push(order[start..end].to_vec());
+        start = end;
+    }
+    out
+}
+
+fn parse_split(s: &str, n: usize) -> Result<Vec<u32>> {
+    let parts: Vec<u32> = s
+        .split('/')
+        .map(|p| p.trim().parse::<u32>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--split '{s}': expected numbers like 60/20/20"))?;
+    if parts.len() != n || parts.contains(&0) {
+        bail!("--split '{s}': expected {n} positive parts");
+    }
+    Ok(parts)
+}
+
+/// Candidate windows from the data: its span and its time step (the typical gap between
+/// consecutive distinct times). Each candidate is a pair (short, 8 × short); the short window
+/// runs from span/64 up by factors of 2, never below 2 steps. Sorted shortest first, so that
+/// equal validation scores keep the cheaper, more local one.
+pub fn candidate_windows(graph: &TemporalGraph, ds: &Dataset) -> Vec<Vec<i64>> {
+    let Some((t0, t1)) = graph.time_span() else {
+        return vec![vec![finmon_graph::DAY]];
+    };
+    let span = (t1 - t0).max(1);
+    let mut times: Vec<i64> = ds.transactions.ts.iter().map(|t| t.0).collect();
+    times.sort_unstable();
+    times.dedup();
+    let mut gaps: Vec<i64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_unstable();
+    let step = gaps.get(gaps.len() / 2).copied().unwrap_or(1).max(1);
+    let mut out = Vec::new();
+    for k in [64, 32, 16, 8] {
+        let short = span / k;
+        if short >= 2 * step {
+            out.push(vec![short, (short * 8).min(span)]);
+        }
+    }
+    if out.is_empty() {
+        out.push(vec![span.max(step), span.max(step)]);
+    }
+    out
+}
+
+fn params() -> Params {
+    Params {
+        threads: THREADS,
+        ..Params::default()
+    }
+}
+
+fn features(graph: &TemporalGraph, ds: &Dataset, cfg: &FeatureConfig) -> Result<FeatureMatrix> {
+    compute(graph, &ds.transactions, cfg).context("computing features")
+}
+
+fn score_json(s: &Score, by_typology: &BTreeMap<String, (usize, usize)>) -> Value {
+    json!({
+        "precision": s.precision,
+        "recall": s.recall,
+        "f1": s.f1,
+        "labelled": s.labelled,
+        "flagged": s.found,
+        "true_positives": s.true_positives,
+        "recall_by_typology": by_typology
+            .iter()
+            .map(|(k, &(hit, n))| (k.clone(), json!(if n == 0 { 0.0 } else { hit as f64 / n as f64 })))
+            .collect::<serde_json::Map<String, Value>>(),
+        "recalled_by_typology": by_typology
+            .iter()
+            .map(|(k, &(hit, n))| (k.clone(), json!([hit, n])))
+            .collect::<serde_json::Map<String, Value>>(),
+    })
+}
+
+/// Scores of flagged rows among `rows`, and (recalled, labelled) per typology.
+fn evaluate(
+    rows: &[usize],
+    flagged: &dyn Fn(usize) -> bool,
+    truth: &[Option<Typology>],
+) -> (Score, BTreeMap<String, (usize, usize)>) {
+    let mut by = BTreeMap::new();
+    let (mut labelled, mut found, mut tp) = (0, 0, 0);
+    for &r in rows {
+        let f = flagged(r);
+        found += usize::from(f);
+        if let Some(t) = truth[r] {
+            labelled += 1;
+            tp += usize::from(f);
+            let e = by.entry(t.as_str().to_string()).or_insert((0, 0));
+            e.0 += usize::from(f);
+            e.1 += 1;
+        }
+    }
+    (Score::from_counts(labelled, found, tp), by)
+}
+
+fn line(name: &str, s: &Score) -> String {
+    format!(
+        "{name} P={:.3} R={:.3} F1={:.3}",
+        s.precision, s.recall, s.f1
+    )
+}
+
+/// Trains one model per candidate window set on `train`, chooses the threshold on `val`, and
+/// keeps the candidate with the best validation F1.
+fn fit_choose(
+    graph: &TemporalGraph,
+    ds: &Dataset,
+    truth: &[bool],
+    mode: Mode,
+    train: &[usize],
+    val: &[usize],
+) -> Result<(Model, FeatureMatrix, Vec<Value>)> {
+    let mut best: Option<(Model, FeatureMatrix)> = None;
+    let mut tried = Vec::new();
+    for windows in candidate_windows(graph, ds) {
+        let t = Instant::now();
+        let mut cfg = FeatureConfig::new(mode, windows.clone());
+        cfg.threads = THREADS;
+        let m = features(graph, ds, &cfg)?;
+        let feat_secs = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut model = Model::train(&cfg, &m, train, truth, &params())?;
+        let train_secs = t.elapsed().as_secs_f64();
+        let scores = model.score(&m, val)?;
+        let labels: Vec<bool> = val.iter().map(|&r| truth[r]).collect();
+        let th = choose_threshold(&scores, &labels);
+        model.set_threshold(th);
+        let days: Vec<f64> = windows.iter().map(|&w| w as f64 / 86_400.0).collect();
+        eprintln!(
+            "  windows {days:?} days: validation P={:.3} R={:.3} F1={:.3} (features {feat_secs:.1} s, training {train_secs:.1} s)",
+            th.precision, th.recall, th.f1
+        );
+        tried.push(json!({"windows_secs": windows, "validation_f1": th.f1,
+            "features_secs": feat_secs, "train_secs": train_secs}));
+        if best.as_ref().is_none_or(|(b, _)| th.f1 > b.threshold.f1) {
+            best = Some((model, m));
+        }
+    }
+    let (model, m) = best.context("no candidate windows")?;
+    Ok((model, m, tried))
+}
+
+fn load(dataset: &Path, format: Format) -> Result<finmon_ingest::Loaded> {
+    let opts = Options {
+        format,
+        ..Options::default()
+    };
+    finmon_ingest::load(dataset, &opts)
+        .with_context(|| format!("loading dataset {}", dataset.display()))
+}
+
+/// `finmon train DATASET --model FILE`: trains on the first part (by time), chooses windows and
+/// threshold on the rest, writes the model.
+pub fn train(
+    dataset: &Path,
+    model_path: &Path,
+    format: Format,
+    mode: Mode,
+    split_arg: &str,
+) -> Result<()> {
+    let loaded = load(dataset, format)?;
+    let ds = &loaded.dataset;
+    let truth: Vec<bool> = row_labels(ds, &loaded.labels)
+        .iter()
+        .map(Option::is_some)
+        .collect();
+    if !truth.iter().any(|&t| t) {
+        bail!(
+            "{} has no labelled laundering transactions to learn from",
+            dataset.display()
+        );
+    }
+    let parts = split(ds, &parse_split(split_arg, 2)?);
+    let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
+    let (mut model, _, tried) = fit_choose(&graph, ds, &truth, mode, &parts[0], &parts[1])?;
+    model.notes.insert("dataset".into(), json!(dataset.display().to_string()));
+    model.notes.insert("split".into(), json!(split_arg));
+    model.notes.insert("train_rows".into(), json!(parts[0].len()));
+    model.notes.insert(
+        "train_positives".into(),
+        json!(parts[0].iter().filter(|&&r| truth[r]).count()),
+    );
+    model.notes.insert("candidates".into(), json!(tried));
+    model
+        .save(model_path)
+        .with_context(|| format!("writing {}", model_path.display()))?;
+    let t = model.threshold;
+    println!(
+        "finmon: model written to {} ({} mode, windows {:?} s, threshold {:.4}); validation P={:.3} R={:.3} F1={:.3}",
+        model_path.display(),
+        mode,
+        model.features.windows,
+        t.value,
+        t.precision,
+        t.recall,
+        t.f1
+    );
+    Ok(())
+}
+
+/// The pattern family a reason points to, from the feature that contributed most.
+fn typology_of(reasons: &[(String, f64, f32)]) -> Typology {
+    for (name, _, _) in reasons {
+        let base = name.split('@').next().unwrap_or(name);
+        let base = base.strip_prefix("n.").unwrap_or(base);
+        let t = if base.starts_with("cyc") {
+            Typology::Cycle
+        } else if base.starts_with("sg_") {
+            Typology::ScatterGather
+        } else if base.ends_with(".through") {
+            Typology::GatherScatter
+        } else if base == "dst.in_nbrs" || base == "dst.in_new" {
+            Typology::FanIn
+        } else if base == "src.out_nbrs" || base == "src.out_new" {
+            Typology::FanOut
+        } else {
+            continue;
+        };
+        return t;
+    }
+    Typology::Mule
+}
+
+/// Adds the transactions the model flags to `out`, each with its score and top features.
+pub fn scored_findings(
+    ds: &Dataset,
+    model_path: &Path,
+    out: &mut Vec<Finding>,
+) -> Result<usize> {
+    let model = Model::load(model_path, THREADS)
+        .with_context(|| format!("loading model {}", model_path.display()))?;
+    let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
+    let m = features(&graph, ds, &model.features)?;
+    let rows: Vec<usize> = (0..m.rows).collect();
+    let scores = model.score(&m, &rows)?;
+    let flagged: Vec<usize> = rows
+        .into_iter()
+        .filter(|&r| scores[r] >= model.threshold.value)
+        .collect();
+    let reasons = model.explain(&m, &flagged, REASONS)?;
+    for (&r, why) in flagged.iter().zip(&reasons) {
+        let text: Vec<String> = why
+            .iter()
+            .map(|(n, c, v)| format!("{n}={v} (+{c:.2})"))
+            .collect();
+        out.push(Finding {
+            subject: Subject::new(SubjectKind::Transaction, ds.transactions.ids.get(r)),
+            typology: typology_of(why),
+            group_id: None,
+            score: scores[r],
+            reason: format!(
+                "model score {:.3} ≥ threshold {:.3}; top features: {}",
+                scores[r],
+                model.threshold.value,
+                text.join(", ")
+            ),
+        });
+    }
+    Ok(flagged.len())
+}
+
+/// `finmon experiment`: the AMLworld protocol, for the model and for the pattern miner alone.
+pub fn experiment(
+    dataset: &Path,
+    split_arg: &str,
+    mode: Mode,
+    json_out: Option<&Path>,
+    format: Format,
+) -> Result<()> {
+    let total = Instant::now();
+    let loaded = load(dataset, format)?;
+    let ds = &loaded.dataset;
+    let typ = row_labels(ds, &loaded.labels);
+    let truth: Vec<bool> = typ.iter().map(Option::is_some).collect();
+    let parts = split(ds, &parse_split(split_arg, 3)?);
+    let (train, val, test) = (&parts[0], &parts[1], &parts[2]);
+    let positives = |rows: &[usize]| rows.iter().filter(|&&r| truth[r]).count();
+    println!(
+        "{}: {} transactions; train {} ({} laundering), validation {} ({}), test {} ({}); mode {mode}",
+        dataset.display(),
+        truth.len(),
+        train.len(),
+        positives(train),
+        val.len(),
+        positives(val),
+        test.len(),
+        positives(test)
+    );
+    if positives(train) == 0 {
+        bail!("no laundering transaction in the training part");
+    }
+    let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
+    let (model, m, tried) = fit_choose(&graph, ds, &truth, mode, train, val)?;
+    let th = model.threshold.value;
+    let all: Vec<usize> = (0..m.rows).collect();
+    let scores = model.score(&m, &all)?;
+    let flagged = |r: usize| scores[r] >= th;
+    let (val_s, val_by) = evaluate(val, &flagged, &typ);
+    let (test_s, test_by) = evaluate(test, &flagged, &typ);
+
+    let t = Instant::now();
+    let instances = finmon_graph::mine(&graph, &ds.transactions, &MinerConfig::default())
+        .context("mining patterns")?;
+    let mine_secs = t.elapsed().as_secs_f64();
+    let mut covered = vec![false; truth.len()];
+    for i in &instances {
+        if Pattern::ALL.contains(&i.kind) {
+            for &r in &i.txs {
+                covered[r as usize] = true;
+            }
+        }
+    }
+    let (miner_s, miner_by) = evaluate(test, &|r| covered[r], &typ);
+    let (miner_val, miner_val_by) = evaluate(val, &|r| covered[r], &typ);
+
+    println!(
+        "chosen windows: {:?} s; threshold {th:.4}",
+        model.features.windows
+    );
+    println!("{:<16} {:>9}", "typology", "test");
+    for (k, (hit, n)) in &test_by {
+        println!("{k:<16} {hit:>4}/{n:<4}");
+    }
+    println!("{}", line("miner", &miner_s));
+    println!("{}", line("validation", &val_s));
+    println!(
+        "(total {:.1} s)",
+        total.elapsed().as_secs_f64()
+    );
+    if let Some(p) = json_out {
+        let doc = json!({
+            "dataset": dataset.display().to_string(),
+            "mode": mode.as_str(),
+            "split": split_arg,
+            "windows_secs": model.features.windows,
+            "threshold": th,
+            "candidates": tried,
+            "test": score_json(&test_s, &test_by),
+            "validation": score_json(&val_s, &val_by),
+            "miner": score_json(&miner_s, &miner_by),
+            "miner_validation": score_json(&miner_val, &miner_val_by),
+            "miner_secs": mine_secs,
+            "booster": model.params,
+        });
+        let text = serde_json::to_string_pretty(&doc)?;
+        std::fs::write(p, text + "\n").with_context(|| format!("writing {}", p.display()))?;
+    }
+    println!("{}", line("test", &test_s));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_parse() {
+        assert_eq!(parse_split("60/20/20", 3).unwrap(), vec![60, 20, 20]);
+        assert!(parse_split("60/40", 3).is_err());
+        assert!(parse_split("60/x/20", 3).is_err());
+        assert!(parse_split("80/0", 2).is_err());
+    }
+
+    #[test]
+    fn typology_from_reasons() {
+        let r = |n: &str| vec![(n.to_string(), 1.0, 1.0f32)];
+        assert_eq!(typology_of(&r("n.cyc4@w0")), Typology::Cycle);
+        assert_eq!(typology_of(&r("sg_gather@w1")), Typology::ScatterGather);
+        assert_eq!(typology_of(&r("n.dst.in_nbrs@w1")), Typology::FanIn);
+        assert_eq!(typology_of(&r("amount")), Typology::Mule);
+    }
+}

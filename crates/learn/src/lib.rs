@@ -1,0 +1,120 @@
+//! Learned scoring: a gradient-boosted tree model over the graph features of
+//! [`finmon_features`], saved as a self-describing file (feature names, feature config with its
+//! windows, threshold, booster and format version), with a threshold chosen on validation data
+//! and, for every prediction, the features that pushed it up the most.
+//!
+//! The booster sits behind the small [`Booster`] trait; the one in use is `forust-ml` (pure
+//! Rust, histogram-based, exact tree SHAP), chosen by measurement against `perpetual`, `gbdt`,
+//! `lightgbm3` and `xgboost`: see `crates/learn/README.md` for the build times, training times
+//! and F1 on the same features, and the commands that measured them.
+//!
+//! Scores are probabilities (`f64`): model outputs, not money.
+
+mod booster;
+mod model;
+
+pub use booster::{Booster, Dense, ForustBooster, Params};
+pub use model::{Model, FORMAT, VERSION};
+
+use finmon_eval::Score;
+
+/// Why a model could not be trained, saved, loaded or applied.
+#[derive(Debug, thiserror::Error)]
+pub enum LearnError {
+    #[error("booster: {0}")]
+    Booster(String),
+    #[error("model file {path}: {message}")]
+    File { path: String, message: String },
+    #[error("the model expects features {expected}, the matrix has {found}")]
+    Features { expected: String, found: String },
+    #[error("training data: {0}")]
+    Data(String),
+    #[error(transparent)]
+    Compute(#[from] finmon_features::FeatureError),
+}
+
+/// A cut on the scores: flagged when `score >= value`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Threshold {
+    pub value: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+/// The cut with the best F1 of the laundering class on `(scores, labels)`; among equal F1 the
+/// highest (fewest alerts). The value is the midpoint between the lowest score kept and the
+/// highest left out, so that a slightly different score on new data falls on the same side.
+pub fn choose_threshold(scores: &[f64], labels: &[bool]) -> Threshold {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let positives = labels.iter().filter(|&&l| l).count();
+    let mut best = Threshold {
+        value: 1.0 + 1e-9,
+        precision: 0.0,
+        recall: 0.0,
+        f1: 0.0,
+    };
+    let (mut tp, mut i) = (0usize, 0usize);
+    while i < order.len() {
+        let s = scores[order[i]];
+        while i < order.len() && scores[order[i]] == s {
+            tp += usize::from(labels[order[i]]);
+            i += 1;
+        }
+        let sc = Score::from_counts(positives, i, tp);
+        if sc.f1 > best.f1 {
+            let next = order.get(i).map_or(0.0, |&r| scores[r]);
+            best = Threshold {
+                value: (s + next) / 2.0,
+                precision: sc.precision,
+                recall: sc.recall,
+                f1: sc.f1,
+            };
+        }
+    }
+    best
+}
+
+/// Precision, recall and F1 of the flagged rows (`score >= threshold`) against the labels.
+pub fn score_at(scores: &[f64], labels: &[bool], threshold: f64) -> Score {
+    let labelled = labels.iter().filter(|&&l| l).count();
+    let found = scores.iter().filter(|&&s| s >= threshold).count();
+    let tp = scores
+        .iter()
+        .zip(labels)
+        .filter(|&(&s, &l)| l && s >= threshold)
+        .count();
+    Score::from_counts(labelled, found, tp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_by_hand() {
+        // Scores sorted: 0.9 (+), 0.8 (+), 0.7 (-), 0.6 (+), 0.1 (-).
+        let scores = [0.1, 0.9, 0.7, 0.8, 0.6];
+        let labels = [false, true, false, true, true];
+        let t = choose_threshold(&scores, &labels);
+        // Top 2: P 1, R 2/3, F1 0.8; top 4: P 3/4, R 1, F1 6/7 = 0.857 — the best.
+        assert!((t.f1 - 6.0 / 7.0).abs() < 1e-12, "{t:?}");
+        assert!((t.value - 0.35).abs() < 1e-12, "midpoint of 0.6 and 0.1: {t:?}");
+        let s = score_at(&scores, &labels, t.value);
+        assert_eq!((s.found, s.true_positives), (4, 3));
+        // No positives: nothing is flagged.
+        let t = choose_threshold(&[0.2, 0.3], &[false, false]);
+        assert_eq!(score_at(&[0.2, 0.3], &[false, false], t.value).found, 0);
+    }
+
+    #[test]
+    fn ties_move_together() {
+        // Two rows at 0.5, one positive: both are in or both are out.
+        let scores = [0.9, 0.5, 0.5];
+        let labels = [true, true, false];
+        let t = choose_threshold(&scores, &labels);
+        assert!((t.f1 - 0.8).abs() < 1e-12 || (t.f1 - 2.0 / 3.0).abs() < 1e-12);
+        assert!(t.value > 0.5 && t.value < 0.9, "top 1 alone: F1 2/3 < 0.8? {t:?}");
+    }
+}
