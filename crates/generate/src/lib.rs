@@ -117,3 +117,97 @@ pub fn generate(cfg: &Config, dir: &Path) -> Result<Summary, GenError> {
         seconds: started.elapsed().as_secs_f64(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(seed: u64) -> Config {
+        Config {
+            people: 400,
+            days: 20,
+            seed,
+            ..Config::default()
+        }
+    }
+
+    fn read(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| (p.display().to_string(), std::fs::read(&p).expect("read")))
+            .collect()
+    }
+
+    #[test]
+    fn a_small_world_has_every_table_and_scheme() {
+        let dir = std::env::temp_dir().join(format!("finmon-gen-{}-small", std::process::id()));
+        let s = generate(&small(3), &dir).expect("generates");
+        let names: Vec<&str> = s.tables.iter().map(|t| t.0).collect();
+        for t in [
+            "institutions",
+            "parties",
+            "accounts",
+            "identifiers",
+            "rates",
+            "atm_video",
+            "transactions",
+            "labels",
+        ] {
+            assert!(names.contains(&t), "{t} missing from {names:?}");
+        }
+        assert!(s.tables.iter().all(|t| t.1 > 0), "{:?}", s.tables);
+        for (kind, n) in &s.groups {
+            assert!(*n >= 1, "no {kind} planted");
+        }
+        let labels = std::fs::read_to_string(dir.join("labels.csv")).expect("labels");
+        for typology in finmon_model::Typology::ALL {
+            if *typology != finmon_model::Typology::Laundering {
+                assert!(
+                    labels.contains(&format!(",{},", typology.as_str())),
+                    "no {typology} label"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_seed_gives_the_same_bytes() {
+        let base = std::env::temp_dir().join(format!("finmon-gen-{}-seed", std::process::id()));
+        let (a, b, c) = (base.join("a"), base.join("b"), base.join("c"));
+        generate(&small(9), &a).expect("a");
+        generate(&small(9), &b).expect("b");
+        generate(&small(10), &c).expect("c");
+        let (ra, rb, rc) = (read(&a), read(&b), read(&c));
+        assert_eq!(ra.len(), rb.len());
+        for (x, y) in ra.iter().zip(&rb) {
+            assert!(x.1 == y.1, "{} and {} differ", x.0, y.0);
+        }
+        let tx = |r: &[(String, Vec<u8>)]| {
+            r.iter()
+                .find(|f| f.0.ends_with("transactions.csv"))
+                .map(|f| f.1.clone())
+        };
+        assert_ne!(tx(&ra), tx(&rc), "another seed, the same transactions");
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused() {
+        let bad = Config {
+            people: 5,
+            ..Config::default()
+        };
+        assert!(matches!(bad.validate(), Err(GenError::Config(m)) if m.contains("--people")));
+        let bad = Config {
+            days: 0,
+            ..Config::default()
+        };
+        assert!(bad.validate().is_err());
+    }
+}

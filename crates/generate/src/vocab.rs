@@ -404,3 +404,103 @@ mod tests {
         assert!(v.is_empty());
     }
 }
+
+#[cfg(test)]
+mod reference_tests {
+    use super::*;
+
+    /// Every reference the generator writes, in each language.
+    fn all_refs() -> Vec<Ref> {
+        let mut v = vec![
+            Ref::None,
+            Ref::Pension,
+            Ref::Mobile,
+            Ref::Rent,
+            Ref::Family,
+            Ref::Exchange,
+            Ref::Savings,
+            Ref::Car,
+        ];
+        for ru in [true, false] {
+            v.extend([
+                Ref::Salary {
+                    month: 3,
+                    year: 2025,
+                    ru,
+                },
+                Ref::Tax {
+                    month: 3,
+                    year: 2025,
+                    ru,
+                },
+                Ref::Invoice { n: 17, ru },
+                Ref::Gift { ru },
+                Ref::Winnings { ru },
+                Ref::PawnLoan { n: 5, ru },
+                Ref::AntiqueSale { ru },
+            ]);
+        }
+        v.extend([
+            Ref::Advance {
+                month: 1,
+                year: 2025,
+            },
+            Ref::Utility {
+                month: 1,
+                year: 2025,
+            },
+            Ref::LoanRepayment(3),
+            Ref::Consulting(9),
+            Ref::Prepayment(9),
+        ]);
+        v.extend((0..Ref::fake_kinds()).map(|what| Ref::FakeServices { n: 1, what }));
+        v
+    }
+
+    /// The keywords of the shipped threshold rules (`config/finmon.toml`): an ordinary payment
+    /// must not carry one, or a detector would rightly report what the labels call ordinary.
+    #[test]
+    fn only_references_with_a_reportable_purpose_carry_a_rule_keyword() {
+        let text = include_str!("../../../config/finmon.toml");
+        let config: toml::Table = toml::from_str(text).expect("config parses");
+        let rules = config["threshold_report"]["rules"]
+            .as_array()
+            .expect("rules");
+        let keywords: Vec<String> = rules
+            .iter()
+            .filter_map(|r| r.get("reference_keywords")?.as_array().cloned())
+            .flatten()
+            .filter_map(|k| k.as_str().map(str::to_lowercase))
+            .collect();
+        assert!(keywords.len() > 10, "{keywords:?}");
+        for r in all_refs() {
+            let mut v = Vec::new();
+            r.write(&mut v);
+            let text = String::from_utf8(v).expect("utf-8").to_lowercase();
+            assert!(
+                !text.contains(',') && !text.contains('"'),
+                "{text} needs CSV quoting"
+            );
+            let hit = keywords.iter().find(|k| text.contains(k.as_str()));
+            match r.purpose() {
+                Purpose::Ordinary => assert!(hit.is_none(), "'{text}' contains '{hit:?}'"),
+                _ => assert!(hit.is_some(), "'{text}' names no keyword of its rule"),
+            }
+        }
+    }
+
+    #[test]
+    fn offshore_countries_are_the_afm_list() {
+        let text = include_str!("../../../config/finmon.toml");
+        let config: toml::Table = toml::from_str(text).expect("config parses");
+        let list: Vec<&str> = config["threshold_report"]["offshore_countries"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|c| c.as_str())
+            .collect();
+        for &(country, offshore) in crate::world::COUNTRIES {
+            assert_eq!(list.contains(&country), offshore, "{country}");
+        }
+    }
+}

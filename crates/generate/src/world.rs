@@ -1019,11 +1019,8 @@ impl World {
         let registered = Date(self.start - age_days as i32);
         let (y, m, _) = registered.ymd();
         let id = ids::bin(y, m, rng.below(100_000) as u32);
-        let form = if matches!(sector, Sector::Treasury | Sector::PensionFund) {
-            9
-        } else {
-            rng.below(3) as u8
-        };
+        // The legal form (LLP, JSC) and the sector share one byte of the name.
+        let form = rng.below(3) as u8;
         self.add_party(Party {
             kind: PartyKind::Company,
             id,

@@ -6,6 +6,7 @@
 //! Sizes, timing and amounts vary from one instance to the next (drawn, not fixed), so that a
 //! detector has to recognise the behaviour, not a signature.
 
+mod breaches;
 mod cashout;
 mod exchange;
 mod patterns;
@@ -165,6 +166,7 @@ impl Schemes {
         for _ in 0..n(8.0, 3) {
             list.push(Box::new(structuring::plant(w, &mut p)));
         }
+        list.push(Box::new(breaches::plant(w, &mut p)));
         for kind in patterns::KINDS {
             for _ in 0..n(3.0, 2) {
                 list.push(Box::new(patterns::plant(w, &mut p, kind)));
