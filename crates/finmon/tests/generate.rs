@@ -167,6 +167,22 @@ fn labels_name_real_subjects_with_groups_and_valid_numbers() {
             "no {t} group: {groups:?}"
         );
     }
+    // A perfect detector (the labels themselves as findings) scores exactly 1 on every typology.
+    let perfect = finmon_ok(&[
+        "eval",
+        data.to_str().unwrap(),
+        "--findings",
+        data.join("labels.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        perfect.trim_end().lines().last(),
+        Some("overall P=1.000 R=1.000 F1=1.000"),
+        "{perfect}"
+    );
+    assert!(
+        scores(&perfect).values().all(|&(n, f1)| n > 0 && f1 == 1.0),
+        "{perfect}"
+    );
     // Valid check digits everywhere but on the fictitious identities.
     for p in &parties {
         let id = p["iin_bin"].as_str();

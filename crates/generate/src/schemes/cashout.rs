@@ -236,12 +236,12 @@ impl Scheme for CashOut {
         }
         let start = w.day_start(d);
         let n = self.rng.poisson(self.per_day).max(1) as usize;
-        let mut ts = start
-            + if self.night {
-                self.rng.range(0, 4)
-            } else {
-                self.rng.range(9, 13)
-            } * 3600;
+        let hour = if self.night {
+            self.rng.range(0, 4)
+        } else {
+            self.rng.range(9, 13)
+        };
+        let mut ts = start + hour * 3600 + self.rng.range(0, 3599);
         let mut payouts = Vec::with_capacity(n);
         for _ in 0..n {
             let drop = self.next % self.drops.len();

@@ -82,7 +82,16 @@ pub fn plant(w: &mut World, p: &mut Plant) -> ShellRing {
             id,
             name: Name::Company {
                 word: p.rng.index(crate::names::COMPANY_WORDS.len()) as u16,
-                form: (p.rng.below(3) as u8) * 32 + Sector::Shell as u8,
+                // Named like any trading or service firm: the name gives nothing away.
+                form: (p.rng.below(3) as u8) * 32
+                    + *p.rng.pick(&[
+                        Sector::Wholesale,
+                        Sector::Services,
+                        Sector::Construction,
+                        Sector::Transport,
+                        Sector::It,
+                        Sector::Manufacturing,
+                    ]) as u8,
             },
             birth: NO_DATE,
             registered: registered.0,
