@@ -202,10 +202,11 @@ mod tests {
             raw.contains_key("schemes"),
             "documented in config/finmon.toml"
         );
-        let c = Config::from_toml("[schemes.structuring]\nmin_count = 5\n").unwrap();
-        assert_eq!(c.schemes.structuring.min_count, 5);
-        assert_eq!(c.schemes.structuring.window_hours, 72);
-        assert!(Config::from_toml("[schemes.structuring]\nmin_cuont = 5\n").is_err());
+        let c = Config::from_toml("[schemes.drop_card]\nmin_inbound = 5\n").unwrap();
+        assert_eq!(c.schemes.drop_card.min_inbound, 5);
+        assert_eq!(c.schemes.drop_card.pass_through_hours, 48);
+        assert_eq!(c.schemes.structuring.lines.len(), 2);
+        assert!(Config::from_toml("[schemes.drop_card]\nmin_inbuond = 5\n").is_err());
     }
 
     /// The `long_horizon` preset spelled out in the `[patterns]` comments of the shipped file

@@ -100,6 +100,10 @@ fn ratio(a: Kzt, b: Kzt) -> f64 {
     }
 }
 
+fn is_crypto(kind: AccountKind) -> bool {
+    matches!(kind, AccountKind::ExchangeAccount | AccountKind::Wallet)
+}
+
 /// Flows that can feed a drop: not wages, taxes or invoices.
 fn feeding(kind: TxKind) -> bool {
     matches!(
@@ -173,9 +177,45 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
                 })
         })
     };
+    // Most of what a hub pays out goes to pass-through cards: a person who pays sixty people
+    // a month, three of whom happen to withdraw their money fast, is not one.
+    let concentrated = |h: u32| {
+        let (mut to_cards, mut all) = (0i64, 0i64);
+        for e in f.graph.out_edges(h).iter() {
+            if feeding(f.kind(e.tx)) {
+                all += f.kzt(e.tx).0;
+                if cards.contains_key(&e.nbr) {
+                    to_cards += f.kzt(e.tx).0;
+                }
+            }
+        }
+        all > 0 && to_cards as f64 >= cfg.network.min_hub_share * all as f64
+    };
+    let candidates: BTreeSet<u32> = fed
+        .iter()
+        .filter(|(h, c)| {
+            c.len() >= cfg.network.min_fed_cards && !employer(**h) && concentrated(**h)
+        })
+        .map(|(&h, _)| h)
+        .collect();
+    // A drop that passes money on to other drops (layering) is fed by a hub itself: it stays
+    // a drop. A hub's money comes from elsewhere (crypto sold, P2P buyers).
+    let layering = |h: u32| {
+        cards.contains_key(&h)
+            && f.graph.in_edges(h).iter().any(|e| {
+                candidates.contains(&e.nbr)
+                    && feeding(f.kind(e.tx))
+                    && (f.holder(e.nbr).is_none() || f.holder(e.nbr) != f.holder(h))
+            })
+    };
+    let demoted: BTreeSet<u32> = candidates
+        .iter()
+        .copied()
+        .filter(|&h| layering(h))
+        .collect();
     let hubs: BTreeMap<u32, BTreeSet<u32>> = fed
         .into_iter()
-        .filter(|(h, c)| c.len() >= cfg.network.min_fed_cards && !employer(*h))
+        .filter(|(h, _)| candidates.contains(h) && !demoted.contains(h))
         .map(|(h, mut c)| {
             c.remove(&h);
             (h, c)
@@ -260,46 +300,141 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             .collect();
         let mut group = Group::new(gid.clone(), GroupKind::CashOutNetwork);
         let mut rows: BTreeSet<u32> = BTreeSet::new();
+        // The payouts' span: the crypto that paid for them came in during it.
+        let (mut t0, mut t1) = (i64::MAX, i64::MIN);
         for &h in &organisers {
-            group.account(f, h, "organiser account");
             for e in f.graph.out_edges(h).iter() {
                 if members.binary_search(&e.nbr).is_ok() && feeding(f.kind(e.tx)) {
                     rows.insert(e.tx);
+                    t0 = t0.min(e.ts);
+                    t1 = t1.max(e.ts);
                 }
             }
-            // Where the organiser's money came from: crypto sold, or paid in by P2P buyers.
-            for e in f.graph.in_edges(h).iter() {
-                if matches!(
-                    f.account_kind(e.nbr),
-                    AccountKind::ExchangeAccount | AccountKind::Wallet
-                ) {
+        }
+        let mut organiser_parties: BTreeMap<String, String> = BTreeMap::new();
+        for &h in &organisers {
+            let fed = hubs.get(&h).map_or(0, |c| c.len());
+            // Crypto the hub's holder sold onto the hub from an exchange account of their own.
+            let self_sold: Vec<(u32, u32)> = f
+                .graph
+                .in_edges(h)
+                .iter()
+                .filter(|e| {
+                    f.kind(e.tx) == TxKind::CryptoSell
+                        && f.holder(h).is_some()
+                        && f.holder(e.nbr) == f.holder(h)
+                })
+                .map(|e| (e.nbr, e.tx))
+                .collect();
+            let crypto_hub = is_crypto(f.account_kind(h)) || !self_sold.is_empty();
+            group.account(
+                f,
+                h,
+                if crypto_hub {
+                    "organiser account"
+                } else {
+                    "P2P trader's account"
+                },
+            );
+            // The crypto behind the payouts: sent into the exchange account that sold it (the
+            // organiser's own), or, when a P2P trader paid the cards, into the trader's crypto
+            // accounts during the payouts — the organiser is whoever sent most of it.
+            rows.extend(self_sold.iter().map(|&(_, r)| r));
+            let sinks: Vec<u32> = if crypto_hub {
+                let mut s: Vec<u32> = self_sold.iter().map(|&(x, _)| x).collect();
+                s.push(h);
+                s.sort_unstable();
+                s.dedup();
+                s
+            } else {
+                f.holder(h)
+                    .map(|p| {
+                        f.held
+                            .get(p)
+                            .iter()
+                            .copied()
+                            .filter(|&a| is_crypto(f.account_kind(a)))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let mut senders: BTreeMap<u32, (Kzt, Vec<u32>)> = BTreeMap::new();
+            for &sink in &sinks {
+                for e in f.graph.in_edges_in(sink, t0 - 86_400, t1).iter() {
+                    if f.kind(e.tx) == TxKind::CryptoTransfer && f.holder(e.nbr) != f.holder(h)
+                        || crypto_hub && f.kind(e.tx) == TxKind::CryptoTransfer
+                    {
+                        let s = senders.entry(e.nbr).or_insert((Kzt(0), Vec::new()));
+                        s.0 .0 += f.kzt(e.tx).0;
+                        s.1.push(e.tx);
+                    }
+                }
+            }
+            let source = if crypto_hub {
+                senders
+                    .values()
+                    .flat_map(|s| s.1.iter().copied())
+                    .for_each(|r| {
+                        rows.insert(r);
+                    });
+                f.holder(h)
+            } else {
+                let top = senders
+                    .iter()
+                    .max_by_key(|(_, s)| s.0)
+                    .map(|(&w, s)| (w, s));
+                top.and_then(|(w, s)| {
+                    rows.extend(s.1.iter().copied());
+                    group.account(f, w, "organiser's wallet");
                     group.evidence.push(format!(
-                        "organiser account {} received {} KZT from {} account {} (tx {})",
-                        ds.account_key(h),
-                        f.kzt(e.tx),
-                        f.account_kind(e.nbr).as_str().replace('_', " "),
-                        ds.account_key(e.nbr),
-                        f.tx_id(e.tx)
+                        "wallet {} sent {} KZT of crypto to the P2P trader behind account {} while it paid the cards",
+                        ds.account_key(w),
+                        s.0,
+                        ds.account_key(h)
                     ));
-                    break;
-                }
+                    f.holder(w)
+                })
+            };
+            if crypto_hub {
+                let inst = ds
+                    .account(h)
+                    .and_then(|a| a.institution.as_deref())
+                    .unwrap_or("a self-hosted wallet");
+                group.evidence.push(format!(
+                    "organiser account {} at {inst} sold crypto straight onto {fed} drop cards",
+                    ds.account_key(h)
+                ));
             }
-            let party = f.holder(h);
-            let (kind, id) = match party {
+            let (kind, id) = match source {
                 Some(p) => (SubjectKind::Party, ds.parties.key(p as usize).to_string()),
                 None => (SubjectKind::Account, ds.account_key(h).to_string()),
             };
-            let fed = hubs.get(&h).map_or(0, |c| c.len());
-            report.findings.push(Finding {
-                subject: Subject::new(kind, id),
-                typology: Typology::CashOutNetwork,
-                group_id: Some(gid.clone()),
-                score: 0.9,
-                reason: format!(
-                    "organiser of cash-out network {gid}: account {} fed {fed} pass-through cards of the {}-card network",
-                    ds.account_key(h),
-                    members.len()
-                ),
+            if let Some(p) = source {
+                group.party(f, p, "organiser");
+            }
+            let how = if crypto_hub {
+                format!(
+                    "its account {} sold crypto onto {fed} pass-through cards",
+                    ds.account_key(h)
+                )
+            } else {
+                format!(
+                    "sent the crypto a P2P trader paid out as tenge from account {} to {fed} pass-through cards",
+                    ds.account_key(h)
+                )
+            };
+            organiser_parties.entry(id.clone()).or_insert_with(|| {
+                report.findings.push(Finding {
+                    subject: Subject::new(kind, id.clone()),
+                    typology: Typology::CashOutNetwork,
+                    group_id: Some(gid.clone()),
+                    score: 0.9,
+                    reason: format!(
+                        "organiser of cash-out network {gid} ({} cards): {how}",
+                        members.len()
+                    ),
+                });
+                how
             });
         }
         for &a in members {
@@ -365,6 +500,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
                 group.party(f, p, "holder");
             }
         }
+        report.explained.extend(rows.iter().copied());
         for &r in &rows {
             group.add_row(f, r);
             report.findings.push(Finding {

@@ -71,6 +71,43 @@ impl Default for SchemesConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Structuring {
+    /// The thresholds watched; each on its own.
+    pub lines: Vec<Line>,
+}
+
+impl Default for Structuring {
+    fn default() -> Self {
+        Structuring {
+            lines: vec![
+                Line {
+                    name: "the IIN line on card top-ups".into(),
+                    threshold_kzt: tenge(500_000),
+                    band: 0.2,
+                    min_count: 3,
+                    window_hours: 72,
+                    kinds: vec![TxKind::CardTopup],
+                    abroad: false,
+                },
+                Line {
+                    name: "the reporting line on transfers abroad".into(),
+                    threshold_kzt: tenge(5_000_000),
+                    band: 0.15,
+                    min_count: 3,
+                    window_hours: 30 * 24,
+                    kinds: vec![TxKind::Transfer, TxKind::P2p],
+                    abroad: true,
+                },
+            ],
+        }
+    }
+}
+
+/// One threshold kept under.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    /// What the threshold is, for the reason.
+    pub name: String,
     /// The threshold avoided: the card top-up IIN rule applies strictly above 500,000 KZT.
     pub threshold_kzt: Tenge,
     /// An operation counts when its KZT value is in `[threshold × (1 − band), threshold]`.
@@ -82,18 +119,10 @@ pub struct Structuring {
     /// The operations the threshold applies to.
     #[serde(deserialize_with = "kinds")]
     pub kinds: Vec<TxKind>,
-}
-
-impl Default for Structuring {
-    fn default() -> Self {
-        Structuring {
-            threshold_kzt: tenge(500_000),
-            band: 0.10,
-            min_count: 3,
-            window_hours: 72,
-            kinds: vec![TxKind::CardTopup, TxKind::Transfer, TxKind::P2p],
-        }
-    }
+    /// Only operations with a counterparty abroad (a foreign bank or a party registered
+    /// abroad).
+    #[serde(default)]
+    pub abroad: bool,
 }
 
 /// A card (or a person's account) lent to launder money: money passes through it fast, and
@@ -140,8 +169,11 @@ impl Default for DropCard {
 pub struct Network {
     /// A network has at least this many drop cards.
     pub min_cards: usize,
-    /// An account feeding at least this many pass-through cards is an organiser's.
+    /// An account feeding at least this many pass-through cards …
     pub min_fed_cards: usize,
+    /// … with at least this share of what it pays out, is an organiser's (or its P2P
+    /// trader's).
+    pub min_hub_share: f64,
 }
 
 impl Default for Network {
@@ -149,6 +181,7 @@ impl Default for Network {
         Network {
             min_cards: 3,
             min_fed_cards: 3,
+            min_hub_share: 0.5,
         }
     }
 }
@@ -163,65 +196,72 @@ pub struct Shell {
     pub min_firms: usize,
     /// Invoice payments among the ring's firms, at least.
     pub min_invoices: usize,
-    /// The share of the ring's outflow leaving as cash or abroad, at least.
+    /// The share of the ring's outflow leaving as cash, abroad or to persons, at least.
     pub min_exit_ratio: f64,
+    /// Taxes of at most this share of a firm's outflow are a token, not a business.
+    pub max_tax_ratio: f64,
 }
 
 impl Default for Shell {
     fn default() -> Self {
         Shell {
-            young_days: 365,
+            young_days: 730,
             min_firms: 3,
             min_invoices: 3,
             min_exit_ratio: 0.2,
+            max_tax_ratio: 0.005,
         }
     }
 }
 
-/// Persons acting as an exchange without a licence.
+/// Persons acting as an exchange without a licence: deals with the public, each tenge one way
+/// and crypto the other.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Exchanger {
-    /// Distinct fiat counterparties, at least.
+    /// Distinct counterparts dealt with, at least.
     pub min_counterparties: usize,
-    /// Fiat turnover (in and out), at least.
+    /// Tenge turnover of the deals, at least.
     pub min_turnover_kzt: Tenge,
-    /// The smaller of crypto and fiat volume is at least this share of the larger: fiat in,
-    /// crypto out or the reverse, not a one-off purchase.
-    pub min_balance_ratio: f64,
+    /// A tenge leg and a crypto leg in the opposite direction this close in time are a deal …
+    pub match_hours: i64,
+    /// … when they are with the same counterpart, or of values this close (a share).
+    pub value_tolerance: f64,
 }
 
 impl Default for Exchanger {
     fn default() -> Self {
         Exchanger {
-            min_counterparties: 15,
-            min_turnover_kzt: tenge(5_000_000),
-            min_balance_ratio: 0.3,
+            min_counterparties: 10,
+            min_turnover_kzt: tenge(3_000_000),
+            match_hours: 6,
+            value_tolerance: 0.05,
         }
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn user_values_override_key_by_key() {
-        let c: SchemesConfig =
-            toml::from_str("[structuring]\nthreshold_kzt = \"1000000.50\"\nmin_count = 4\n")
-                .unwrap();
-        assert_eq!(c.structuring.threshold_kzt, Tenge(Kzt(100_000_050)));
-        assert_eq!(c.structuring.min_count, 4);
+        let line = "name = 'x'\nthreshold_kzt = \"1000000.50\"\nband = 0.1\nmin_count = 4\nwindow_hours = 24\nkinds = [\"cash_deposit\"]\n";
+        let c: SchemesConfig = toml::from_str(&format!("[[structuring.lines]]\n{line}")).unwrap();
+        let l = &c.structuring.lines[0];
+        assert_eq!(l.threshold_kzt, Tenge(Kzt(100_000_050)));
         assert_eq!(
-            c.structuring.window_hours, 72,
+            (l.min_count, l.kinds.as_slice()),
+            (4, [TxKind::CashDeposit].as_slice())
+        );
+        assert!(!l.abroad);
+        assert_eq!(
+            c.drop_card.pass_through_hours, 48,
             "untouched keys keep defaults"
         );
-        assert!(
-            toml::from_str::<SchemesConfig>("[structuring]\nthreshold_kzt = \"1.005\"").is_err()
-        );
-        assert!(toml::from_str::<SchemesConfig>("[structuring]\nwindow = 3").is_err());
-        let c: SchemesConfig = toml::from_str("[structuring]\nkinds = [\"cash_deposit\"]").unwrap();
-        assert_eq!(c.structuring.kinds, [TxKind::CashDeposit]);
-        assert!(toml::from_str::<SchemesConfig>("[structuring]\nkinds = [\"cash\"]").is_err());
+        let bad = line.replace("1000000.50", "1.005");
+        assert!(toml::from_str::<SchemesConfig>(&format!("[[structuring.lines]]\n{bad}")).is_err());
+        let bad = line.replace("cash_deposit", "cash");
+        assert!(toml::from_str::<SchemesConfig>(&format!("[[structuring.lines]]\n{bad}")).is_err());
+        assert!(toml::from_str::<SchemesConfig>("[drop_card]\nwindow = 3").is_err());
     }
 }

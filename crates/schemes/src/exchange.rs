@@ -106,65 +106,91 @@ fn unlicensed(f: &Flows, report: &mut Report) {
     }
 }
 
+/// One leg of a deal: when, how much, and with whom (the counterpart's party, else account).
+#[derive(Clone, Copy)]
+struct Leg {
+    ts: i64,
+    kzt: i64,
+    with: u64,
+    row: u32,
+}
+
 fn exchangers(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
     let ds = f.ds;
     let c = &cfg.exchanger;
+    let span = c.match_hours * 3_600;
     for (p, party) in ds.parties.rows.iter().enumerate() {
         if party.kind == PartyKind::Company {
             continue;
         }
         let accounts = f.held.get(p as u32);
-        if accounts.is_empty() {
+        if accounts.len() < 2 {
             continue;
         }
         let mine: BTreeSet<u32> = accounts.iter().copied().collect();
-        let (mut fiat_in, mut fiat_out, mut crypto_in, mut crypto_out) =
-            (Kzt(0), Kzt(0), Kzt(0), Kzt(0));
-        let mut counterparties: BTreeSet<u32> = BTreeSet::new();
-        let mut rows: Vec<u32> = Vec::new();
+        let who = |a: u32| -> u64 { f.holder(a).map_or(u64::from(a) | 1 << 40, u64::from) };
+        // Fiat legs with the public on cards and bank accounts; crypto legs on wallets and
+        // exchange accounts. In: +, out: −.
+        let mut fiat: Vec<(bool, Leg)> = Vec::new();
+        let mut crypto_legs: Vec<(bool, Leg)> = Vec::new();
         for &a in accounts {
-            let kind = f.account_kind(a);
-            let crypto_account = matches!(kind, AccountKind::ExchangeAccount | AccountKind::Wallet);
-            for m in f.ins(a) {
-                if mine.contains(&m.other) {
-                    continue;
-                }
-                if crypto_account || crypto(f.kind(m.row)) {
-                    crypto_in.0 += m.kzt.0;
-                } else if matches!(f.kind(m.row), TxKind::Transfer | TxKind::P2p) {
-                    fiat_in.0 += m.kzt.0;
-                    if m.other != NO_ACCOUNT {
-                        counterparties.insert(f.holder(m.other).map_or(m.other, |h| h | 1 << 31));
+            let on_crypto = matches!(
+                f.account_kind(a),
+                AccountKind::ExchangeAccount | AccountKind::Wallet
+            );
+            for (incoming, moves) in [(true, f.ins(a)), (false, f.outs(a))] {
+                for m in moves {
+                    if m.other == NO_ACCOUNT || mine.contains(&m.other) {
+                        continue;
                     }
-                    rows.push(m.row);
-                }
-            }
-            for m in f.outs(a) {
-                if mine.contains(&m.other) {
-                    continue;
-                }
-                if crypto_account || crypto(f.kind(m.row)) {
-                    crypto_out.0 += m.kzt.0;
-                } else if matches!(f.kind(m.row), TxKind::Transfer | TxKind::P2p) {
-                    fiat_out.0 += m.kzt.0;
-                    if m.other != NO_ACCOUNT {
-                        counterparties.insert(f.holder(m.other).map_or(m.other, |h| h | 1 << 31));
+                    let leg = Leg {
+                        ts: m.ts,
+                        kzt: m.kzt.0,
+                        with: who(m.other),
+                        row: m.row,
+                    };
+                    if on_crypto && crypto(f.kind(m.row)) {
+                        crypto_legs.push((incoming, leg));
+                    } else if !on_crypto && matches!(f.kind(m.row), TxKind::Transfer | TxKind::P2p)
+                    {
+                        fiat.push((incoming, leg));
                     }
-                    rows.push(m.row);
                 }
             }
         }
-        let fiat = Kzt(fiat_in.0 + fiat_out.0);
-        let crypto_total = Kzt(crypto_in.0 + crypto_out.0);
-        if counterparties.len() < c.min_counterparties || fiat < c.min_turnover_kzt.0 {
+        if fiat.len() < c.min_counterparties || crypto_legs.is_empty() {
             continue;
         }
-        let (small, large) = if fiat.0 < crypto_total.0 {
-            (fiat.0, crypto_total.0)
-        } else {
-            (crypto_total.0, fiat.0)
-        };
-        if large == 0 || (small as f64) < c.min_balance_ratio * large as f64 {
+        crypto_legs.sort_by_key(|(_, l)| l.ts);
+        // A deal: tenge one way and crypto the other, with the same counterpart or of about
+        // the same value, within `match_hours`.
+        let mut swapped: BTreeSet<u64> = BTreeSet::new();
+        let mut rows: Vec<u32> = Vec::new();
+        let (mut fiat_in, mut fiat_out) = (Kzt(0), Kzt(0));
+        for &(incoming, leg) in &fiat {
+            let lo = crypto_legs.partition_point(|(_, l)| l.ts < leg.ts - span);
+            let matched = crypto_legs[lo..]
+                .iter()
+                .take_while(|(_, l)| l.ts <= leg.ts + span)
+                .find(|(dir, l)| {
+                    *dir != incoming
+                        && (l.with == leg.with
+                            || (l.kzt as f64 - leg.kzt as f64).abs()
+                                <= c.value_tolerance * leg.kzt as f64)
+                });
+            if let Some((_, l)) = matched {
+                swapped.insert(leg.with);
+                rows.push(leg.row);
+                rows.push(l.row);
+                if incoming {
+                    fiat_in.0 += leg.kzt;
+                } else {
+                    fiat_out.0 += leg.kzt;
+                }
+            }
+        }
+        let turnover = Kzt(fiat_in.0 + fiat_out.0);
+        if swapped.len() < c.min_counterparties || turnover < c.min_turnover_kzt.0 {
             continue;
         }
         let pid = ds.parties.key(p);
@@ -175,22 +201,18 @@ fn exchangers(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             group.account(f, a, "exchanger's account");
         }
         rows.sort_unstable();
+        rows.dedup();
         for &r in &rows {
             group.add_row(f, r);
         }
-        group.volume_in = Kzt(fiat_in.0 + crypto_in.0);
-        let direction = if fiat_in.0 >= fiat_out.0 {
-            "fiat in, crypto out"
-        } else {
-            "crypto in, fiat out"
-        };
+        group.volume_in = turnover;
         let reason = format!(
-            "acts as an exchange ({direction}): {} distinct fiat counterparties, fiat {} KZT in / {} KZT out, crypto {} KZT in / {} KZT out",
-            counterparties.len(),
+            "acts as an exchange: {} deals with {} distinct counterparts, tenge one way and crypto the other within {} h — {} KZT of tenge in (crypto out), {} KZT out (crypto in)",
+            rows.len() / 2,
+            swapped.len(),
+            c.match_hours,
             fiat_in,
-            fiat_out,
-            crypto_in,
-            crypto_out
+            fiat_out
         );
         group.evidence.push(reason.clone());
         report.findings.push(Finding {

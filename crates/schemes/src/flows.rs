@@ -264,6 +264,20 @@ impl<'a> Flows<'a> {
     }
 }
 
+/// An account at a foreign institution, or held by a party registered abroad.
+pub(crate) fn foreign(f: &Flows, a: u32) -> bool {
+    let ds = f.ds;
+    let Some(acc) = ds.account(a) else {
+        return false;
+    };
+    let abroad = |c: Option<&str>| c.is_some_and(|c| !c.eq_ignore_ascii_case("KZ"));
+    acc.institution
+        .as_deref()
+        .and_then(|i| ds.institutions.get(i))
+        .is_some_and(|i| abroad(i.country.as_deref()))
+        || ds.holder(a).is_some_and(|p| abroad(p.country.as_deref()))
+}
+
 /// How much of what came in left again within `hours`: each outflow is matched to the
 /// earliest unmatched inflow no older than `hours` (first in, first out).
 pub(crate) fn passed_through(ins: &[Move], outs: &[Move], hours: i64) -> Kzt {

@@ -145,6 +145,8 @@ impl Group {
 pub struct Report {
     pub findings: Vec<Finding>,
     pub groups: Vec<Group>,
+    /// Rows a scheme already accounts for (a network's payouts are not also structuring).
+    explained: BTreeSet<u32>,
 }
 
 /// Runs every scheme detector over a dataset.

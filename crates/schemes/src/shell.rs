@@ -11,7 +11,7 @@
 //! and pay taxes.
 
 use crate::config::SchemesConfig;
-use crate::flows::Flows;
+use crate::flows::{foreign, Flows};
 use crate::{Group, GroupKind, Report};
 use finmon_model::tx::NO_ACCOUNT;
 use finmon_model::{
@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 #[derive(Debug, Default, Clone)]
 struct Firm {
     pays_wages: bool,
-    pays_tax: bool,
+    tax: Kzt,
+    outflow: Kzt,
+    invalid_bin: bool,
     first: Option<i64>,
     young: bool,
     deregistered: bool,
@@ -118,6 +120,10 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
         let party = &ds.parties.rows[p as usize];
         let mut firm = Firm {
             deregistered: party.deregistered_on.is_some(),
+            invalid_bin: party
+                .iin_bin
+                .as_deref()
+                .is_some_and(|b| finmon_ident::Bin::parse(b).is_err()),
             ..Firm::default()
         };
         for &a in f.held.get(p) {
@@ -125,9 +131,10 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
                 firm.first = Some(firm.first.map_or(m.ts, |x| x.min(m.ts)));
             }
             for m in f.outs(a) {
+                firm.outflow.0 += m.kzt.0;
                 match f.kind(m.row) {
                     TxKind::Salary => firm.pays_wages = true,
-                    TxKind::Tax => firm.pays_tax = true,
+                    TxKind::Tax => firm.tax.0 += m.kzt.0,
                     _ => {}
                 }
             }
@@ -149,7 +156,9 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             .copied()
             .filter(|p| {
                 let x = &firms[p];
-                !x.pays_wages && !x.pays_tax && (x.young || x.deregistered)
+                // A token tax now and then does not make a business.
+                let token_tax = (x.tax.0 as f64) <= c.max_tax_ratio * x.outflow.0 as f64;
+                !x.pays_wages && token_tax && (x.young || x.deregistered || x.invalid_bin)
             })
             .collect();
         if suspect.len() < c.min_firms {
@@ -159,6 +168,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
         let mut invoices: Vec<u32> = Vec::new();
         let (mut exit, mut out_total) = (Kzt(0), Kzt(0));
         let mut exits: Vec<u32> = Vec::new();
+        let mut bought: Vec<u32> = Vec::new();
         for &p in &suspect {
             for &a in f.held.get(p) {
                 for m in f.outs(a) {
@@ -169,10 +179,25 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
                         continue;
                     }
                     out_total.0 += m.kzt.0;
+                    // Out of the business: cash, abroad, or to a person's account (not wages).
+                    let to_person = m.other != NO_ACCOUNT
+                        && f.kind(m.row) != TxKind::Salary
+                        && f.holder(m.other)
+                            .and_then(|h| ds.parties.rows.get(h as usize))
+                            .is_some_and(|h| h.kind == PartyKind::Person);
                     let abroad = m.other != NO_ACCOUNT && foreign(f, m.other);
-                    if m.other == NO_ACCOUNT || abroad {
+                    if m.other == NO_ACCOUNT || abroad || to_person {
                         exit.0 += m.kzt.0;
                         exits.push(m.row);
+                    }
+                }
+                // Invoices the ring sold to firms outside it: paid for, never delivered.
+                for m in f.ins(a) {
+                    if m.other != NO_ACCOUNT
+                        && owner(m.other).is_none()
+                        && f.kind(m.row) == TxKind::InvoicePayment
+                    {
+                        bought.push(m.row);
                     }
                 }
             }
@@ -185,6 +210,8 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
         if invoices.len() < c.min_invoices || exit_ratio < c.min_exit_ratio {
             continue;
         }
+        let circulating = invoices.len();
+        invoices.extend(bought);
         invoices.sort_unstable();
         let gid = format!("RING-{}", report.groups.len() + 1);
         let mut group = Group::new(gid.clone(), GroupKind::ShellRing);
@@ -224,7 +251,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
                 group_id: Some(gid.clone()),
                 score: 0.8,
                 reason: format!(
-                    "invoice payment of {} KZT from {} to {}, both firms of shell ring {gid} that pay no wages or taxes{}",
+                    "invoice payment of {} KZT from {} to {}, into shell ring {gid} of firms that pay no wages or taxes{}",
                     f.kzt(r),
                     ds.account_key(t.from[row]),
                     ds.account_key(t.to[row]),
@@ -241,27 +268,14 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
         }
         group.volume_in = circulated;
         group.evidence.push(format!(
-            "{} linked firms without wages or taxes circulated {} KZT in {} invoices; {:.0}% of what left the ring ({} KZT) went to cash or abroad",
+            "{} linked firms without wages or taxes took {} KZT in {} invoices ({} among themselves); {:.0}% of what left the ring ({} KZT) went to cash, abroad or to persons",
             suspect.len(),
             circulated,
             invoices.len(),
+            circulating,
             exit_ratio * 100.0,
             exit
         ));
         report.groups.push(group);
     }
-}
-
-/// An account at a foreign institution, or held by a party registered abroad.
-fn foreign(f: &Flows, a: u32) -> bool {
-    let ds = f.ds;
-    let Some(acc) = ds.account(a) else {
-        return false;
-    };
-    let abroad = |c: Option<&str>| c.is_some_and(|c| !c.eq_ignore_ascii_case("KZ"));
-    acc.institution
-        .as_deref()
-        .and_then(|i| ds.institutions.get(i))
-        .is_some_and(|i| abroad(i.country.as_deref()))
-        || ds.holder(a).is_some_and(|p| abroad(p.country.as_deref()))
 }

@@ -1,12 +1,16 @@
 //! Structuring: one sender repeating operations just under a threshold within a short time,
-//! so that none of them crosses it (top-ups kept under the 500,000 KZT IIN rule).
+//! so that none of them crosses it — top-ups kept under the 500,000 KZT IIN rule, transfers
+//! abroad kept under the 5,000,000 KZT reporting line.
 //!
-//! The sender is the IIN given, else the sending account, else (cash paid in without a name)
-//! the account paid into. An operation counts when its KZT value lies in
-//! `[threshold × (1 − band), threshold]`; `min_count` of them within `window_hours` make every
-//! one of them a finding, grouped per sender.
+//! The sender is the IIN given; else the party holding the sending account (or the account);
+//! else — cash paid in without a name — the party holding the accounts paid into, so that
+//! top-ups spread over one person's cards count together. An operation counts for a line when
+//! its kind is the line's, its KZT value lies in `[threshold × (1 − band), threshold]` and, for
+//! a line on transfers abroad, its counterparty is abroad; `min_count` of them within
+//! `window_hours` make every one of them a finding, grouped per sender and line. Operations a
+//! cash-out network already accounts for are left to it.
 
-use crate::config::SchemesConfig;
+use crate::config::{Line, SchemesConfig};
 use crate::flows::Flows;
 use crate::{Group, GroupKind, Report};
 use finmon_model::tx::NO_ACCOUNT;
@@ -14,30 +18,54 @@ use finmon_model::{Finding, Kzt, Subject, SubjectKind, Typology};
 use std::collections::BTreeMap;
 
 pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
-    let s = &cfg.structuring;
+    for line in &cfg.structuring.lines {
+        detect_line(f, line, report);
+    }
+}
+
+/// Who sent row `r`, as an analyst would name them.
+fn sender(f: &Flows, r: usize) -> Option<String> {
+    let t = &f.ds.transactions;
+    let party = |a: u32| {
+        f.holder(a)
+            .map(|p| format!("party {}", f.ds.parties.key(p as usize)))
+            .unwrap_or_else(|| format!("account {}", f.ds.account_key(a)))
+    };
+    if let Some(iin) = t.sender_iin.get(r).filter(|s| !s.is_empty()) {
+        Some(format!("IIN {iin}"))
+    } else if t.from[r] != NO_ACCOUNT {
+        Some(party(t.from[r]))
+    } else if t.to[r] != NO_ACCOUNT {
+        Some(format!(
+            "unnamed cash onto the accounts of {}",
+            party(t.to[r])
+        ))
+    } else {
+        None
+    }
+}
+
+fn detect_line(f: &Flows, s: &Line, report: &mut Report) {
     let t = &f.ds.transactions;
     let hi = s.threshold_kzt.0 .0;
     let lo = hi - ((hi as f64) * s.band.clamp(0.0, 1.0)).round() as i64;
     let mut by_sender: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for &r in &f.order {
         let row = r as usize;
-        if !s.kinds.contains(&t.kind[row]) {
-            continue;
-        }
         let v = t.amount_kzt[row].0;
-        if v < lo || v > hi {
+        if v < lo || v > hi || !s.kinds.contains(&t.kind[row]) || report.explained.contains(&r) {
             continue;
         }
-        let key = if let Some(iin) = t.sender_iin.get(row).filter(|s| !s.is_empty()) {
-            format!("IIN {iin}")
-        } else if t.from[row] != NO_ACCOUNT {
-            format!("account {}", f.ds.account_key(t.from[row]))
-        } else if t.to[row] != NO_ACCOUNT {
-            format!("unnamed cash into account {}", f.ds.account_key(t.to[row]))
-        } else {
+        if s.abroad
+            && ![t.from[row], t.to[row]]
+                .iter()
+                .any(|&a| a != NO_ACCOUNT && crate::flows::foreign(f, a))
+        {
             continue;
-        };
-        by_sender.entry(key).or_default().push(r);
+        }
+        if let Some(key) = sender(f, row) {
+            by_sender.entry(key).or_default().push(r);
+        }
     }
     let span = s.window_hours * 3_600;
     for (sender, rows) in by_sender {
@@ -66,6 +94,15 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
         let gid = format!("STR-{}", report.groups.len() + 1);
         let mut group = Group::new(gid.clone(), GroupKind::Structuring);
         let total = Kzt(hits.iter().map(|&r| f.kzt(r).0).sum());
+        let what = format!(
+            "{} operations of {}–{} KZT within {} h windows, just under {} ({} KZT)",
+            hits.len(),
+            Kzt(lo),
+            Kzt(hi),
+            s.window_hours,
+            s.name,
+            Kzt(hi)
+        );
         for &r in &hits {
             group.add_row(f, r);
             let row = r as usize;
@@ -80,27 +117,16 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
                 group_id: Some(gid.clone()),
                 score: 0.75,
                 reason: format!(
-                    "{} of {} KZT by {sender}: one of {} operations of {}–{} KZT (just under {}) within {} h, {} KZT in all",
+                    "{} of {} KZT by {sender}: one of {what}; {total} KZT in all",
                     t.kind[row].as_str().replace('_', " "),
                     f.kzt(r),
-                    hits.len(),
-                    Kzt(lo),
-                    Kzt(hi),
-                    Kzt(hi),
-                    s.window_hours,
-                    total
                 ),
             });
         }
         group.volume_in = total;
-        group.evidence.push(format!(
-            "{sender}: {} operations of {}–{} KZT within {} h windows, {} KZT in all",
-            hits.len(),
-            Kzt(lo),
-            Kzt(hi),
-            s.window_hours,
-            total
-        ));
+        group
+            .evidence
+            .push(format!("{sender}: {what}; {total} KZT in all"));
         report.groups.push(group);
     }
 }
