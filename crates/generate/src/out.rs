@@ -157,6 +157,7 @@ pub struct Out {
     tx_file: Box<dyn Write>,
     label_file: Box<dyn Write>,
     buf: Vec<Tx>,
+    order: Vec<(u64, u32)>,
     later: BinaryHeap<Later>,
     seq: u64,
     day_end: i64,
@@ -185,6 +186,7 @@ impl Out {
             tx_file,
             label_file,
             buf: Vec::new(),
+            order: Vec::new(),
             later: BinaryHeap::new(),
             seq: 0,
             day_end: i64::MIN,
@@ -235,13 +237,21 @@ impl Out {
 
     /// Sorts the day by time and writes it.
     pub fn end_day(&mut self, w: &World) -> Result<(), GenError> {
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.sort_unstable_by_key(|t| (t.ts, t.seq));
-        for t in &buf {
-            self.write_tx(w, t)?;
+        let buf = std::mem::take(&mut self.buf);
+        // Sort small keys, not the transactions: (seconds into the day, sequence) in one u64.
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(buf.iter().enumerate().map(|(i, t)| {
+            let secs = (t.ts - self.day_start).clamp(0, DAY) as u64;
+            (secs << 40 | (t.seq & ((1 << 40) - 1)), i as u32)
+        }));
+        order.sort_unstable();
+        for &(_, i) in &order {
+            self.write_tx(w, &buf[i as usize])?;
         }
-        buf.clear();
+        self.order = order;
         self.buf = buf;
+        self.buf.clear();
         Ok(())
     }
 
@@ -392,7 +402,7 @@ pub fn account_key(l: &mut Vec<u8>, w: &World, a: u32) {
     if a == NONE {
         return;
     }
-    l.push(account_prefix(w.accounts[a as usize].kind));
+    l.push(w.prefixes[a as usize]);
     l.extend_from_slice(itoa::Buffer::new().format(a).as_bytes());
 }
 

@@ -284,6 +284,9 @@ pub struct World {
     pub institutions: Vec<Institution>,
     pub parties: Vec<Party>,
     pub accounts: Vec<Account>,
+    /// Each account's id prefix (`C`, `A`, `X`, `W`): one byte an account, so that writing an
+    /// id does not pull the whole account record into the cache.
+    pub prefixes: Vec<u8>,
     pub identifiers: Vec<Identifier>,
     pub atms: Vec<Atm>,
     /// ATMs by city.
@@ -381,6 +384,7 @@ impl World {
             institutions: Vec::new(),
             parties: Vec::new(),
             accounts: Vec::new(),
+            prefixes: Vec::new(),
             identifiers: Vec::new(),
             atms: Vec::new(),
             city_atms: vec![Vec::new(); names::CITIES.len()],
@@ -507,6 +511,7 @@ impl World {
             offshore |= is_offshore(i.country);
             unlicensed = i.unlicensed;
         }
+        self.prefixes.push(crate::out::account_prefix(kind));
         self.accounts.push(Account {
             kind,
             holder,
