@@ -261,6 +261,11 @@ fn person_event(w: &World, p: &Person, ev: Ev, cal: &Cal, rng: &mut Rng, out: &m
                     round_to(rng.range(520_000, 2_500_000) as f64 * 100.0, 1000),
                     own / 10 * 10 + (own % 10 + 1) % 10,
                 ),
+                // Once in a while just under it, for a lawful reason: not structuring.
+                8..=13 => (
+                    round_to(rng.range(440_000, 499_999) as f64 * 100.0, 1),
+                    crate::ids::NO_ID,
+                ),
                 _ => (
                     round_to(rng.lognormal(900_000.0, 0.5).max(510_000.0) * 100.0, 1000),
                     own,
@@ -371,6 +376,19 @@ fn company(w: &World, c: usize, cal: &Cal, rng: &mut Rng, out: &mut Out) {
                     })
                     .ch(Channel::Online),
             );
+            if rng.chance(0.15) {
+                // Payday cash: much of the salary out at an ATM within hours, the way a drop
+                // empties a card, and entirely lawful.
+                let atm = *rng.pick(&w.city_atms[p.city as usize]);
+                let cash = round_to(amount as f64 * rng.range(30, 95) as f64 / 100.0, 5000)
+                    .min(amount / 500_000 * 500_000);
+                if cash > 0 {
+                    let at = ts + rng.range(1800, 8 * 3600);
+                    let t = Tx::new(at, TxKind::CashWithdrawal, p.main_card, NONE, cash)
+                        .atm(atm, bio_of(w, rng, p.main_card));
+                    out.push(w, t);
+                }
+            }
             ts += rng.range(1, 4);
         }
     }

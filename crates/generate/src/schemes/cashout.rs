@@ -42,6 +42,7 @@ pub struct CashOut {
     source: Source,
     drops: Vec<Drop>,
     atms: Vec<u32>,
+    city: u8,
     device: u32,
     ip: u32,
     d0: i32,
@@ -165,6 +166,7 @@ pub fn plant(
         source,
         drops,
         atms,
+        city,
         device: devices[0],
         ip: w.persons[organiser].home_ip,
         d0,
@@ -313,6 +315,21 @@ impl Scheme for CashOut {
                 self.cash_out(w, out, drop, paid, ts + delay);
             }
             ts += self.rng.range(120, 1500);
+        }
+        // Real holders now and then use a drop card as their own: a purchase in town.
+        for _ in 0..self.rng.poisson(self.drops.len() as f64 * 0.03) {
+            let dr = &self.drops[self.rng.index(self.drops.len())];
+            let shops = &w.city_merchants[self.city as usize];
+            if dr.fake || shops.is_empty() {
+                continue;
+            }
+            let shop = w.companies[shops[self.rng.skewed(shops.len(), 2.0)] as usize].account;
+            let amount = round_to(self.rng.lognormal(4_000.0, 0.9) * 100.0, 1);
+            let at = crate::background::daytime(&mut self.rng, start);
+            out.push(
+                w,
+                Tx::new(at, TxKind::Transfer, dr.card, shop, amount).ch(Channel::Pos),
+            );
         }
         if self.cash_in && self.rng.chance(0.3) {
             // Cash in: a large top-up without an IIN (or with the made-up one), bought into crypto.
