@@ -197,6 +197,27 @@ mod tests {
         let _ = std::fs::remove_dir_all(&base);
     }
 
+    /// The smallest world, one day, and a long thin one: nothing panics, everything is written.
+    #[test]
+    fn extreme_settings_still_generate() {
+        let base = std::env::temp_dir().join(format!("finmon-gen-{}-extreme", std::process::id()));
+        for (people, days) in [(100, 1), (100, 2), (150, 400)] {
+            let cfg = Config {
+                people,
+                days,
+                seed: 5,
+                ..Config::default()
+            };
+            let dir = base.join(format!("{people}-{days}"));
+            let s = generate(&cfg, &dir).expect("generates");
+            assert!(
+                s.transactions > 0,
+                "{people} people, {days} days: no transactions"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
     #[test]
     fn settings_out_of_range_are_refused() {
         let bad = Config {

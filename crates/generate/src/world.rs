@@ -736,7 +736,7 @@ impl World {
         while d < end {
             let block_end = (d + 29).min(end);
             let mut pieces = vec![(d, block_end)];
-            if rng.chance(0.08) {
+            if block_end - d >= 10 && rng.chance(0.08) {
                 let gap_start = rng.range(i64::from(d) + 1, i64::from(block_end) - 5) as i32;
                 let gap_len = rng.range(1, 4) as i32;
                 pieces = vec![(d, gap_start - 1), (gap_start + gap_len, block_end)];

@@ -233,11 +233,17 @@ impl Scheme for CashOut {
         if d < self.d0 || d > self.d1 || self.drops.is_empty() {
             return;
         }
-        if self.rng.chance(0.12) {
+        // Cards not paid yet when the network's last day comes are paid that day: every drop
+        // card labelled is a card that was used.
+        let unused = self.drops.len().saturating_sub(self.next);
+        if d < self.d1 && self.rng.chance(0.12) {
             return; // a quiet day
         }
         let start = w.day_start(d);
-        let n = self.rng.poisson(self.per_day).max(1) as usize;
+        let mut n = self.rng.poisson(self.per_day).max(1) as usize;
+        if d == self.d1 {
+            n = n.max(unused);
+        }
         let hour = if self.night {
             self.rng.range(0, 4)
         } else {

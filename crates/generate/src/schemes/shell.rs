@@ -37,6 +37,7 @@ pub struct ShellRing {
     d0: i32,
     d1: i32,
     intensity: f64,
+    turn: usize,
     rng: Rng,
 }
 
@@ -164,6 +165,7 @@ pub fn plant(w: &mut World, p: &mut Plant) -> ShellRing {
         d0,
         d1,
         intensity: p.rng.range(25, 70) as f64 / 100.0,
+        turn: 0,
         rng: p.stream(),
     }
 }
@@ -213,7 +215,9 @@ impl Scheme for ShellRing {
             what: rng.below(u64::from(Ref::fake_kinds())) as u8,
         };
         // A client buys an invoice.
-        let entry = rng.index(live.len());
+        // Entry firms take turns, so that every firm of the ring trades.
+        let entry = self.turn % live.len();
+        self.turn += 1;
         let mut amount = round_to(
             rng.lognormal(6_000_000.0, 0.8)
                 .clamp(800_000.0, 60_000_000.0)
