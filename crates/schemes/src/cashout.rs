@@ -191,19 +191,30 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
         }
         all > 0 && to_cards as f64 >= cfg.network.min_hub_share * all as f64
     };
+    // Cards of as many different holders: a client paying one trader's three cards is not
+    // feeding a network.
+    let holders = |c: &BTreeSet<u32>| {
+        c.iter()
+            .map(|&a| f.holder(a).map_or(u64::from(a) | 1 << 40, u64::from))
+            .collect::<BTreeSet<u64>>()
+            .len()
+    };
     let candidates: BTreeSet<u32> = fed
         .iter()
-        .filter(|(h, c)| {
-            c.len() >= cfg.network.min_fed_cards && !employer(**h) && concentrated(**h)
-        })
+        .filter(|(h, c)| holders(c) >= cfg.network.min_fed_cards && !employer(**h))
         .map(|(&h, _)| h)
+        .collect();
+    let strong: BTreeSet<u32> = candidates
+        .iter()
+        .copied()
+        .filter(|&h| concentrated(h))
         .collect();
     // A drop that passes money on to other drops (layering) is fed by a hub itself: it stays
     // a drop. A hub's money comes from elsewhere (crypto sold, P2P buyers).
     let layering = |h: u32| {
         cards.contains_key(&h)
             && f.graph.in_edges(h).iter().any(|e| {
-                candidates.contains(&e.nbr)
+                strong.contains(&e.nbr)
                     && feeding(f.kind(e.tx))
                     && (f.holder(e.nbr).is_none() || f.holder(e.nbr) != f.holder(h))
             })
@@ -226,7 +237,11 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
     }
     let hubs: BTreeMap<u32, BTreeSet<u32>> = hubs
         .into_iter()
-        .map(|(h, c)| (h, c.into_iter().filter(|a| cards.contains_key(a)).collect()))
+        .map(|(h, c)| {
+            let c: BTreeSet<u32> = c.into_iter().filter(|a| cards.contains_key(a)).collect();
+            (h, c)
+        })
+        .filter(|(_, c)| c.len() >= cfg.network.min_fed_cards)
         .collect();
     let mut shared: BTreeMap<u32, (u32, usize)> = BTreeMap::new();
     for &a in cards.keys() {
@@ -290,7 +305,16 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
         }
     }
     let mut in_network: BTreeSet<u32> = BTreeSet::new();
-    for members in comps.values().filter(|m| m.len() >= cfg.network.min_cards) {
+    // A crypto-to-cash network ends in cash: most of what its cards took in left at ATMs.
+    let cashes_out = |m: &Vec<u32>| {
+        let inflow: i64 = m.iter().map(|a| cards[a].inflow.0).sum();
+        let cash: i64 = m.iter().map(|a| cards[a].cash.0).sum();
+        inflow > 0 && cash as f64 >= cfg.network.min_cash_share * inflow as f64
+    };
+    for members in comps
+        .values()
+        .filter(|m| m.len() >= cfg.network.min_cards && cashes_out(m))
+    {
         let gid = format!("NET-{}", report.groups.len() + 1);
         let root = uf.find(members[0]);
         let organisers: Vec<u32> = hubs
@@ -443,6 +467,17 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             for &r in f.cash_out(a) {
                 if f.kind(r) == TxKind::CashWithdrawal {
                     rows.insert(r);
+                }
+            }
+            // The other way round: cash paid onto the card and turned into crypto.
+            for e in f.graph.out_edges(a).iter() {
+                if f.kind(e.tx) == TxKind::CryptoBuy {
+                    rows.insert(e.tx);
+                }
+            }
+            for m in f.ins(a) {
+                if m.other == NO_ACCOUNT && f.kind(m.row) == TxKind::CardTopup {
+                    rows.insert(m.row);
                 }
             }
             for e in f.graph.out_edges(a).iter() {

@@ -174,6 +174,8 @@ pub struct Network {
     /// … with at least this share of what it pays out, is an organiser's (or its P2P
     /// trader's).
     pub min_hub_share: f64,
+    /// A network's cards took out at least this share of what came into them as cash.
+    pub min_cash_share: f64,
 }
 
 impl Default for Network {
@@ -182,6 +184,7 @@ impl Default for Network {
             min_cards: 3,
             min_fed_cards: 3,
             min_hub_share: 0.5,
+            min_cash_share: 0.5,
         }
     }
 }
