@@ -230,9 +230,13 @@ pub fn train(
     let parts = split(ds, &parse_split(split_arg, 2)?);
     let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
     let (mut model, _, tried) = fit_choose(&graph, ds, &truth, mode, &parts[0], &parts[1])?;
-    model.notes.insert("dataset".into(), json!(dataset.display().to_string()));
+    model
+        .notes
+        .insert("dataset".into(), json!(dataset.display().to_string()));
     model.notes.insert("split".into(), json!(split_arg));
-    model.notes.insert("train_rows".into(), json!(parts[0].len()));
+    model
+        .notes
+        .insert("train_rows".into(), json!(parts[0].len()));
     model.notes.insert(
         "train_positives".into(),
         json!(parts[0].iter().filter(|&&r| truth[r]).count()),
@@ -279,11 +283,7 @@ fn typology_of(reasons: &[(String, f64, f32)]) -> Typology {
 }
 
 /// Adds the transactions the model flags to `out`, each with its score and top features.
-pub fn scored_findings(
-    ds: &Dataset,
-    model_path: &Path,
-    out: &mut Vec<Finding>,
-) -> Result<usize> {
+pub fn scored_findings(ds: &Dataset, model_path: &Path, out: &mut Vec<Finding>) -> Result<usize> {
     let model = Model::load(model_path, THREADS)
         .with_context(|| format!("loading model {}", model_path.display()))?;
     let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
@@ -380,10 +380,7 @@ pub fn experiment(
     }
     println!("{}", line("miner", &miner_s));
     println!("{}", line("validation", &val_s));
-    println!(
-        "(total {:.1} s)",
-        total.elapsed().as_secs_f64()
-    );
+    println!("(total {:.1} s)", total.elapsed().as_secs_f64());
     if let Some(p) = json_out {
         let doc = json!({
             "dataset": dataset.display().to_string(),

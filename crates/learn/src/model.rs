@@ -54,7 +54,10 @@ impl Model {
             });
         }
         let x = Dense::from_rows(m, rows);
-        let y: Vec<f64> = rows.iter().map(|&r| f64::from(u8::from(labels[r]))).collect();
+        let y: Vec<f64> = rows
+            .iter()
+            .map(|&r| f64::from(u8::from(labels[r])))
+            .collect();
         if !y.iter().any(|&v| v > 0.0) {
             return Err(LearnError::Data(
                 "no laundering transaction among the training rows".into(),
@@ -159,7 +162,10 @@ impl Model {
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let file: File = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
         if file.format != FORMAT {
-            return Err(err(format!("not a finmon model (format '{}')", file.format)));
+            return Err(err(format!(
+                "not a finmon model (format '{}')",
+                file.format
+            )));
         }
         if file.version != VERSION {
             return Err(err(format!(
