@@ -28,7 +28,7 @@ pub(crate) fn roundness(d: finmon_model::Decimal) -> f32 {
         return 0.0;
     }
     let mut z = 0;
-    while m % 10 == 0 && z < 18 {
+    while m.is_multiple_of(10) && z < 18 {
         m /= 10;
         z += 1;
     }
@@ -85,12 +85,13 @@ pub(crate) fn amount_keys(txs: &Transactions, threads: usize) -> Vec<u64> {
         .collect();
     const CHUNK: usize = 1 << 14;
     par_chunks(threads, n.div_ceil(CHUNK), &|| (), &|_, c| {
-        for r in c * CHUNK..((c + 1) * CHUNK).min(n) {
+        let end = ((c + 1) * CHUNK).min(n);
+        for (r, key) in keys.iter().enumerate().take(end).skip(c * CHUNK) {
             let d = txs.amount.get(r).normalize();
             let m = d.mantissa();
             let k = mix(m as u64 ^ mix((m >> 64) as u64))
                 ^ mix(u64::from(d.scale()) << 16 | u64::from(txs.currency[r].0));
-            keys[r].store(k, std::sync::atomic::Ordering::Relaxed);
+            key.store(k, std::sync::atomic::Ordering::Relaxed);
         }
     });
     keys.into_iter().map(|k| k.into_inner()).collect()

@@ -364,6 +364,7 @@ fn detect_config(path: Option<&Path>) -> Result<finmon_detect::Config> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn scan(
     dataset: &Path,
     format: Format,

@@ -14,7 +14,7 @@ mod booster;
 mod model;
 
 pub use booster::{Booster, Dense, ForustBooster, Params};
-pub use model::{Model, FORMAT, VERSION};
+pub use model::{Model, Reason, FORMAT, VERSION};
 
 use finmon_eval::Score;
 

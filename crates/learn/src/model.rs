@@ -27,6 +27,9 @@ struct File {
     trees: serde_json::Value,
 }
 
+/// One feature behind a score: its name, its contribution to the log-odds, and the row's value.
+pub type Reason = (String, f64, f32);
+
 /// A trained model and how to feed it.
 pub struct Model {
     pub features: FeatureConfig,
@@ -111,7 +114,7 @@ impl Model {
         m: &FeatureMatrix,
         rows: &[usize],
         k: usize,
-    ) -> Result<Vec<Vec<(String, f64, f32)>>, LearnError> {
+    ) -> Result<Vec<Vec<Reason>>, LearnError> {
         self.check(m)?;
         let cols = m.n_cols();
         let mut out = Vec::with_capacity(rows.len());
