@@ -243,7 +243,7 @@ impl Detector for ThresholdReport {
                         continue;
                     };
                     let lower = reference.to_lowercase();
-                    let Some(k) = r.keywords.iter().find(|k| lower.contains(k.as_str())) else {
+                    let Some(k) = r.keywords.iter().find(|k| mentions_word(&lower, k)) else {
                         continue;
                     };
                     why.push(format!("reference '{reference}' mentions '{k}'"));
@@ -324,5 +324,31 @@ impl Detector for FictitiousIdentity {
                 ),
             });
         }
+    }
+}
+
+/// Whether `keyword` (a word or the start of one, lower case) begins a word of `text` (lower
+/// case): `ставк` is in "ставка на матч", not in "поставка товара".
+pub(crate) fn mentions_word(text: &str, keyword: &str) -> bool {
+    text.match_indices(keyword).any(|(i, _)| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::mentions_word;
+
+    #[test]
+    fn a_keyword_starts_a_word() {
+        assert!(mentions_word("ставка на матч", "ставк"));
+        assert!(mentions_word("выигрыш: ставка", "ставк"));
+        assert!(!mentions_word("оплата за поставку товара", "ставк"));
+        assert!(!mentions_word("доставка", "ставк"));
+        assert!(mentions_word("lottery win", "lottery"));
+        assert!(!mentions_word("pawnshop", "shop"));
     }
 }

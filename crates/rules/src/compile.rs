@@ -1636,8 +1636,9 @@ fn string_test(name: &str, hay: Node, needle: Node) -> Result<Node, String> {
     })
 }
 
-/// `mentions(text, words)`: does `text` contain any of `words`, ignoring case (Unicode
-/// lower case, so `Казино` mentions `казино`)? Without allocating.
+/// `mentions(text, words)`: does a word of `text` start with any of `words`, ignoring case
+/// (Unicode lower case, so `Казино` mentions `казино`)? A keyword is a word or the start of
+/// one: `ставк` is in "Ставка", not in "поставка". Without allocating.
 fn mentions(hay: Node, words: Node) -> Result<Node, String> {
     let words: Vec<Vec<char>> = match words {
         Node::Const(Const::List(l)) => l
@@ -1673,18 +1674,25 @@ pub(crate) fn mentions_any(hay: &str, words: &[Vec<char>]) -> bool {
         return words.iter().any(|w| {
             w.iter().all(char::is_ascii)
                 && w.len() <= h.len()
-                && h.windows(w.len()).any(|win| {
-                    win.iter()
-                        .zip(w)
-                        .all(|(&b, &c)| b.to_ascii_lowercase() == c as u8)
+                && h.windows(w.len()).enumerate().any(|(i, win)| {
+                    // A keyword starts a word: `shop` is not in "pawnshop".
+                    (i == 0 || !h[i - 1].is_ascii_alphanumeric())
+                        && win
+                            .iter()
+                            .zip(w)
+                            .all(|(&b, &c)| b.to_ascii_lowercase() == c as u8)
                 })
         });
     }
-    hay.char_indices().any(|(i, _)| {
-        words.iter().any(|w| {
-            let mut it = hay[i..].chars().flat_map(char::to_lowercase);
-            w.iter().all(|&c| it.next() == Some(c))
-        })
+    let mut prev: Option<char> = None;
+    hay.char_indices().any(|(i, ch)| {
+        let starts_word = prev.is_none_or(|p| !p.is_alphanumeric());
+        prev = Some(ch);
+        starts_word
+            && words.iter().any(|w| {
+                let mut it = hay[i..].chars().flat_map(char::to_lowercase);
+                w.iter().all(|&c| it.next() == Some(c))
+            })
     })
 }
 
@@ -2005,6 +2013,10 @@ mod tests {
         assert!(mentions_any("Lottery WINNINGS", &w(&["winning"])));
         assert!(!mentions_any("rent for March", &w(&["casino", "pawn"])));
         assert!(!mentions_any("", &w(&["x"])));
+        assert!(mentions_any("Ставка на матч", &w(&["ставк"])));
+        assert!(!mentions_any("Оплата за поставку товара", &w(&["ставк"])));
+        assert!(!mentions_any("pawnshop", &w(&["shop"])));
+        assert!(mentions_any("win: lottery", &w(&["lottery"])));
     }
 
     #[test]
