@@ -73,10 +73,7 @@ fn group_json(g: &Group) -> serde_json::Value {
 }
 
 fn markdown(groups: &[Group], dataset: &Path, line: &str) -> String {
-    let mut s = format!(
-        "# finmon networks: {}\n\n**{line}**\n\n",
-        dataset.display()
-    );
+    let mut s = format!("# finmon networks: {}\n\n**{line}**\n\n", dataset.display());
     for g in groups {
         let _ = writeln!(s, "## {} — {}\n", g.id, g.kind.as_str());
         let _ = writeln!(

@@ -14,8 +14,9 @@ fn report_of_the_example_dataset() {
     ]);
     let line = stdout.lines().next().unwrap_or_default();
     assert!(
-        line.starts_with("0 cash-out networks, 0.00 KZT (0.00 KZT out as cash); 0 shell-firm rings")
-            && line.contains("1 unlicensed exchanges, 126,250.00 KZT"),
+        line.starts_with(
+            "0 cash-out networks, 0.00 KZT (0.00 KZT out as cash); 0 shell-firm rings"
+        ) && line.contains("1 unlicensed exchanges, 126,250.00 KZT"),
         "{line}"
     );
     let doc: serde_json::Value =
