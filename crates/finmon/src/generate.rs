@@ -22,6 +22,19 @@ pub struct Args {
     start: String,
 }
 
+impl Args {
+    /// The defaults, writing to `out` (what `finmon demo` generates).
+    pub fn demo(out: PathBuf, people: u32, days: u32, seed: u64) -> Args {
+        Args {
+            out,
+            people,
+            days,
+            seed,
+            start: "2025-01-01".into(),
+        }
+    }
+}
+
 pub fn run(a: &Args) -> Result<()> {
     let start = Date::parse(&a.start).with_context(|| format!("--start {}", a.start))?;
     let cfg = finmon_generate::Config {

@@ -94,6 +94,20 @@ enum Command {
     /// Write a synthetic Kazakhstan financial system (the dataset format, with labels): a
     /// lawful background and planted, labelled laundering schemes and rule breaches.
     Generate(generate::Args),
+    /// finmon's main job on built-in defaults: generate a synthetic Kazakhstan dataset with
+    /// planted, labelled schemes, scan it, write the AFM's report of its networks, and score
+    /// the findings against the labels.
+    Demo {
+        /// Where data/, scan/, networks/ and eval.json go.
+        #[arg(long, default_value = "finmon-demo")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        people: u32,
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The AFM's report: every cash-out network, shell-firm ring, unlicensed exchange,
     /// exchanger and structuring sender, with members, money, evidence and a picture.
     Networks(networks::Args),
@@ -217,6 +231,12 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
         } => convert(&dataset, &out, format, &to),
         Command::Generate(args) => generate::run(&args),
         Command::Networks(args) => networks::run(&args),
+        Command::Demo {
+            out,
+            people,
+            days,
+            seed,
+        } => demo(&out, people, days, seed, terminal),
         Command::Train {
             dataset,
             model,
@@ -351,6 +371,36 @@ fn rss_bytes() -> u64 {
         .map_or(0, |pages| pages * 4096)
 }
 
+/// Generate → scan → networks → eval, into `out`.
+fn demo(out: &Path, people: u32, days: u32, seed: u64, terminal: bool) -> Result<()> {
+    let data = out.join("data");
+    println!("== finmon generate {}", data.display());
+    generate::run(&generate::Args::demo(data.clone(), people, days, seed))?;
+    println!("== finmon scan {}", data.display());
+    let scanned = out.join("scan");
+    scan(
+        &data,
+        Format::Finmon,
+        &scanned,
+        None,
+        None,
+        false,
+        None,
+        terminal,
+    )?;
+    println!("== finmon networks {}", data.display());
+    networks::run(&networks::Args::of(data.clone(), out.join("networks")))?;
+    println!("== finmon eval {}", data.display());
+    eval(
+        Some(&data),
+        None,
+        &scanned.join("findings.csv"),
+        Some(&out.join("eval.json")),
+        Format::Finmon,
+        "typology",
+    )
+}
+
 /// The detection settings: the built-in defaults, with a user's file merged over them.
 fn detect_config(path: Option<&Path>) -> Result<finmon_detect::Config> {
     match path {
@@ -412,6 +462,7 @@ fn scan(
         learn::scored_findings(&loaded.dataset, m, &mut findings)?;
         detect_secs.push(("model", s.elapsed().as_secs_f64()));
     }
+    let findings = finmon_detect::merge_duplicates(findings);
     let detect_total = t.elapsed().as_secs_f64();
 
     progress.stage(format!("writing {}", out.display()));

@@ -106,6 +106,18 @@ fn markdown(groups: &[Group], dataset: &Path, line: &str) -> String {
     s
 }
 
+impl Args {
+    /// The report of `dataset` into `out`, with the built-in settings.
+    pub fn of(dataset: PathBuf, out: PathBuf) -> Args {
+        Args {
+            dataset,
+            out,
+            format: Format::Auto,
+            config: None,
+        }
+    }
+}
+
 pub fn run(a: &Args) -> Result<()> {
     let config = crate::detect_config(a.config.as_deref())?;
     let opts = Options {
@@ -133,12 +145,13 @@ pub fn run(a: &Args) -> Result<()> {
     let path = a.out.join("report.md");
     std::fs::write(&path, markdown(&report.groups, &a.dataset, &line))
         .with_context(|| format!("writing {}", path.display()))?;
-    crate::output::write_findings(&a.out.join("findings.csv"), &report.findings)?;
+    let findings = finmon_detect::merge_duplicates(report.findings);
+    crate::output::write_findings(&a.out.join("findings.csv"), &findings)?;
     println!("{line}");
     println!(
         "{} groups, {} findings; wrote {}",
         report.groups.len(),
-        report.findings.len(),
+        findings.len(),
         a.out.display()
     );
     Ok(())
