@@ -30,7 +30,7 @@ fn style(node: &str, role: Option<&str>) -> (&'static str, &'static str) {
         r if r.contains("organiser") => ("#c62828", "organiser"),
         r if r.contains("drop") => ("#ef6c00", "drop card"),
         r if r.contains("firm") => ("#6a1b9a", "firm"),
-        r if r.contains("exchange") => ("#1565c0", "exchange"),
+        r if r.contains("exchange") || r.contains("trader") => ("#1565c0", "exchange"),
         _ => ("#546e7a", "account"),
     }
 }
@@ -167,7 +167,7 @@ impl Group {
             ("#c62828", "organiser"),
             ("#ef6c00", "drop card"),
             ("#6a1b9a", "firm"),
-            ("#1565c0", "exchange"),
+            ("#1565c0", "exchange / P2P trader"),
             ("#546e7a", "account"),
             ("#9e9e9e", "cash / ATM"),
         ]
