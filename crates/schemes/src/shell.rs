@@ -87,37 +87,13 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             }
         }
     }
-    let n = ds.parties.len();
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    fn find(p: &mut [u32], mut x: u32) -> u32 {
-        while p[x as usize] != x {
-            p[x as usize] = p[p[x as usize] as usize];
-            x = p[x as usize];
-        }
-        x
-    }
-    let mut why_linked: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    let mut link_list: Vec<(&(&str, String), &BTreeSet<u32>)> =
-        links.iter().filter(|(_, v)| v.len() >= 2).collect();
-    link_list.sort();
-    for ((kind, value), firms) in link_list {
-        let first = *firms.iter().next().unwrap_or(&0);
-        for &p in firms {
-            let (a, b) = (find(&mut parent, first), find(&mut parent, p));
-            if a != b {
-                parent[a.max(b) as usize] = a.min(b);
-            }
-            why_linked.entry(p).or_default().push(format!(
-                "{kind} {value} shared with {} firm(s)",
-                firms.len() - 1
-            ));
-        }
-    }
-
-    // What each linked firm does.
+    // What each firm does.
     let mut firms: BTreeMap<u32, Firm> = BTreeMap::new();
-    for &p in why_linked.keys() {
-        let party = &ds.parties.rows[p as usize];
+    for (p, party) in ds.parties.rows.iter().enumerate() {
+        let p = p as u32;
+        if party.kind != PartyKind::Company || f.held.get(p).is_empty() {
+            continue;
+        }
         let mut firm = Firm {
             deregistered: party.deregistered_on.is_some(),
             invalid_bin: party
@@ -145,25 +121,76 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
         }
         firms.insert(p, firm);
     }
+    // The shell profile: no wages, at most a token tax (it does not make a business), and
+    // young, deregistered or under an invalid BIN.
+    let shell_like: BTreeSet<u32> = firms
+        .iter()
+        .filter(|(_, x)| {
+            let token_tax = (x.tax.0 as f64) <= c.max_tax_ratio * x.outflow.0 as f64;
+            !x.pays_wages && token_tax && (x.young || x.deregistered || x.invalid_bin)
+        })
+        .map(|(&p, _)| p)
+        .collect();
+
+    // Rings: shell-like firms joined by what they share, and by the invoices they pay each
+    // other (a firm with its own nominee is still in the circle it trades in); a ring needs
+    // at least one shared director, founder, address or channel among its firms.
+    let n = ds.parties.len();
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    fn find(p: &mut [u32], mut x: u32) -> u32 {
+        while p[x as usize] != x {
+            p[x as usize] = p[p[x as usize] as usize];
+            x = p[x as usize];
+        }
+        x
+    }
+    fn join(p: &mut [u32], a: u32, b: u32) {
+        let (a, b) = (find(p, a), find(p, b));
+        if a != b {
+            p[a.max(b) as usize] = a.min(b);
+        }
+    }
+    let mut why_linked: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut link_list: Vec<(&(&str, String), &BTreeSet<u32>)> = links.iter().collect();
+    link_list.sort();
+    for ((kind, value), linked) in link_list {
+        let members: Vec<u32> = linked
+            .iter()
+            .copied()
+            .filter(|p| shell_like.contains(p))
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        for &p in &members {
+            join(&mut parent, members[0], p);
+            why_linked.entry(p).or_default().push(format!(
+                "{kind} {value} shared with {} such firm(s)",
+                members.len() - 1
+            ));
+        }
+    }
+    for &p in &shell_like {
+        for &a in f.held.get(p) {
+            for e in f.graph.out_edges(a).iter() {
+                if f.kind(e.tx) == TxKind::InvoicePayment {
+                    if let Some(q) = f.holder(e.nbr).filter(|q| shell_like.contains(q)) {
+                        join(&mut parent, p, q);
+                    }
+                }
+            }
+        }
+    }
     let mut rings: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for &p in firms.keys() {
+    for &p in &shell_like {
         rings.entry(find(&mut parent, p)).or_default().push(p);
     }
 
-    for members in rings.values().filter(|m| m.len() >= c.min_firms) {
-        let suspect: BTreeSet<u32> = members
-            .iter()
-            .copied()
-            .filter(|p| {
-                let x = &firms[p];
-                // A token tax now and then does not make a business.
-                let token_tax = (x.tax.0 as f64) <= c.max_tax_ratio * x.outflow.0 as f64;
-                !x.pays_wages && token_tax && (x.young || x.deregistered || x.invalid_bin)
-            })
-            .collect();
-        if suspect.len() < c.min_firms {
-            continue;
-        }
+    for members in rings
+        .values()
+        .filter(|m| m.len() >= c.min_firms && m.iter().any(|p| why_linked.contains_key(p)))
+    {
+        let suspect: BTreeSet<u32> = members.iter().copied().collect();
         let owner = |a: u32| f.holder(a).filter(|p| suspect.contains(p));
         let mut invoices: Vec<u32> = Vec::new();
         let (mut exit, mut out_total) = (Kzt(0), Kzt(0));
