@@ -420,12 +420,30 @@ where
                 p.advance(n);
             }
         };
+        // Read pages of the file are dropped from this process (they stay in the page cache):
+        // resident memory then holds the columns, not the columns plus the whole file.
+        let release = |part: &[u8]| {
+            let base = map.as_ptr() as usize;
+            let page = 4096;
+            let from = (part.as_ptr() as usize - base).next_multiple_of(page);
+            let to = (part.as_ptr() as usize - base + part.len()) / page * page;
+            #[cfg(unix)]
+            if to > from {
+                // SAFETY: MADV_DONTNEED on whole pages of this read-only file mapping only
+                // unmaps them; a later read faults the same file contents back in, so no slice
+                // into the map ever sees different bytes.
+                let _ = unsafe {
+                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+                };
+            }
+        };
         let parsed = transactions::csv_parallel(
             body,
             first_line,
             &names,
             opts.threads,
             &advance,
+            &release,
             make_with_header,
         );
         parsed

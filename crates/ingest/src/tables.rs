@@ -37,6 +37,14 @@ pub fn fingerprint(fields: &[Option<&str>]) -> u64 {
 }
 
 impl Seen {
+    /// Room for `n` keys without growing.
+    pub fn with_capacity(n: usize) -> Seen {
+        Seen {
+            keys: Interner::with_capacity(n),
+            first: Vec::with_capacity(n),
+        }
+    }
+
     pub fn fingerprint(&self, fields: &[Option<&str>]) -> u64 {
         fingerprint(fields)
     }

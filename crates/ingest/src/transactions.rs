@@ -344,12 +344,21 @@ pub struct Parsed<S> {
 /// Parses a CSV body on `threads` threads. The body is cut at line ends into one chunk per
 /// thread; a body with any quote character is read on one thread, since a quoted field may hold
 /// a line end and only a sequential reader can tell.
+///
+/// `release` is handed the parts of `body` that have been read and will not be read again (each
+/// chunk after its lines are counted, then its parsed part every [`RELEASE_EVERY`] bytes): for
+/// a memory-mapped file, the caller can drop those pages, so that resident memory does not hold
+/// the whole file on top of the columns built from it.
+/// How much of a chunk is parsed between two calls of `release` (see [`csv_parallel`]).
+pub const RELEASE_EVERY: usize = 32 << 20;
+
 pub fn csv_parallel<S, F>(
     body: &[u8],
     first_line: u64,
     names: &[String],
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
+    release: &(dyn Fn(&[u8]) + Sync),
     make: F,
 ) -> Vec<Parsed<S>>
 where
@@ -375,7 +384,17 @@ where
         let counts: Vec<u64> = std::thread::scope(|s| {
             let hs: Vec<_> = chunks
                 .iter()
-                .map(|c| s.spawn(move || memchr::memchr_iter(b'\n', c).count() as u64))
+                .map(|c| {
+                    s.spawn(move || {
+                        c.chunks(RELEASE_EVERY)
+                            .map(|piece| {
+                                let n = memchr::memchr_iter(b'\n', piece).count() as u64;
+                                release(piece);
+                                n
+                            })
+                            .sum::<u64>()
+                    })
+                })
                 .collect();
             hs.into_iter()
                 .map(|h| h.join().expect("line count"))
@@ -401,15 +420,28 @@ where
                     let mut sink = make();
                     let mut counts = Counts::default();
                     let mut rejects = Vec::new();
+                    let (done, released) =
+                        (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
+                    let advance = |n: u64| {
+                        progress(n);
+                        let at = (done.get() + n as usize).min(chunk.len());
+                        done.set(at);
+                        // Behind the reader: rows are parsed line by line, never revisited.
+                        if at - released.get() >= RELEASE_EVERY {
+                            release(&chunk[released.get()..at]);
+                            released.set(at);
+                        }
+                    };
                     csv_rows(
                         chunk,
                         start,
                         names,
-                        progress,
+                        &advance,
                         &mut sink,
                         &mut counts,
                         &mut rejects,
                     );
+                    release(&chunk[released.get()..]);
                     Parsed {
                         sink,
                         counts,
@@ -434,7 +466,14 @@ pub fn merge(
     rejects: &mut Vec<LineReject>,
 ) -> Transactions {
     let mut out = Transactions::new();
-    let mut seen = Seen::default();
+    // Sized for every row up front: growing a table of millions of keys holds the old and the
+    // new one at once, the peak of a load.
+    let rows: usize = chunks
+        .iter()
+        .filter(|c| c.check_keys)
+        .map(|c| c.tx.len())
+        .sum();
+    let mut seen = Seen::with_capacity(rows);
     let mut keep = Vec::new();
     let mut any_dropped = false;
     for mut chunk in chunks {

@@ -51,6 +51,15 @@ impl Interner {
         Self::default()
     }
 
+    /// Room for `n` strings without the table growing.
+    pub fn with_capacity(n: usize) -> Self {
+        Interner {
+            table: HashTable::with_capacity(n),
+            ends: Vec::with_capacity(n),
+            ..Self::default()
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }
