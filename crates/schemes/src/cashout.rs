@@ -297,10 +297,14 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             }
         }
     }
+    let fed_by_hub: BTreeSet<u32> = hubs.values().flatten().copied().collect();
+    let mut hubs_of: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for &h in hubs.keys() {
+        hubs_of.entry(uf.find(h)).or_default().push(h);
+    }
     let mut comps: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for &a in cards.keys() {
-        let tied = hubs.values().any(|cs| cs.contains(&a)) || shared.contains_key(&a);
-        if tied {
+        if fed_by_hub.contains(&a) || shared.contains_key(&a) {
             comps.entry(uf.find(a)).or_default().push(a);
         }
     }
@@ -317,11 +321,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
     {
         let gid = format!("NET-{}", report.groups.len() + 1);
         let root = uf.find(members[0]);
-        let organisers: Vec<u32> = hubs
-            .keys()
-            .copied()
-            .filter(|&h| uf.find(h) == root)
-            .collect();
+        let organisers: Vec<u32> = hubs_of.get(&root).cloned().unwrap_or_default();
         let mut group = Group::new(gid.clone(), GroupKind::CashOutNetwork);
         let mut rows: BTreeSet<u32> = BTreeSet::new();
         // The payouts' span: the crypto that paid for them came in during it.
