@@ -13,7 +13,7 @@
 //! account) and the network's transactions (`cash_out_network`), all under one group id.
 
 use crate::config::SchemesConfig;
-use crate::flows::{passed_through, Flows, Move};
+use crate::flows::{is_crypto, passed_through, Flows, Move, UnionFind};
 use crate::{Group, GroupKind, Report};
 use finmon_ident::Iin;
 use finmon_model::tx::NO_ACCOUNT;
@@ -100,39 +100,12 @@ fn ratio(a: Kzt, b: Kzt) -> f64 {
     }
 }
 
-fn is_crypto(kind: AccountKind) -> bool {
-    matches!(kind, AccountKind::ExchangeAccount | AccountKind::Wallet)
-}
-
 /// Flows that can feed a drop: not wages, taxes or invoices.
 fn feeding(kind: TxKind) -> bool {
     matches!(
         kind,
         TxKind::Transfer | TxKind::P2p | TxKind::CardTopup | TxKind::CryptoSell
     )
-}
-
-struct UnionFind(Vec<u32>);
-
-impl UnionFind {
-    fn new(n: usize) -> Self {
-        UnionFind((0..n as u32).collect())
-    }
-    fn find(&mut self, mut x: u32) -> u32 {
-        while self.0[x as usize] != x {
-            let p = self.0[self.0[x as usize] as usize];
-            self.0[x as usize] = p;
-            x = p;
-        }
-        x
-    }
-    fn union(&mut self, a: u32, b: u32) {
-        let (a, b) = (self.find(a), self.find(b));
-        if a != b {
-            let (lo, hi) = (a.min(b), a.max(b));
-            self.0[hi as usize] = lo;
-        }
-    }
 }
 
 pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
@@ -195,7 +168,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
     // feeding a network.
     let holders = |c: &BTreeSet<u32>| {
         c.iter()
-            .map(|&a| f.holder(a).map_or(u64::from(a) | 1 << 40, u64::from))
+            .map(|&a| f.owner_key(a))
             .collect::<BTreeSet<u64>>()
             .len()
     };

@@ -7,12 +7,11 @@
 //! crypto out, or the reverse) — not a client buying once through a licensed exchange.
 
 use crate::config::SchemesConfig;
-use crate::flows::Flows;
+use crate::flows::{is_crypto, Flows};
 use crate::{Group, GroupKind, Report};
 use finmon_model::tx::NO_ACCOUNT;
 use finmon_model::{
-    AccountKind, Finding, InstitutionKind, Kzt, License, PartyKind, Subject, SubjectKind, TxKind,
-    Typology,
+    Finding, InstitutionKind, Kzt, License, PartyKind, Subject, SubjectKind, TxKind, Typology,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -128,16 +127,12 @@ fn exchangers(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             continue;
         }
         let mine: BTreeSet<u32> = accounts.iter().copied().collect();
-        let who = |a: u32| -> u64 { f.holder(a).map_or(u64::from(a) | 1 << 40, u64::from) };
         // Fiat legs with the public on cards and bank accounts; crypto legs on wallets and
         // exchange accounts. In: +, out: −.
         let mut fiat: Vec<(bool, Leg)> = Vec::new();
         let mut crypto_legs: Vec<(bool, Leg)> = Vec::new();
         for &a in accounts {
-            let on_crypto = matches!(
-                f.account_kind(a),
-                AccountKind::ExchangeAccount | AccountKind::Wallet
-            );
+            let on_crypto = is_crypto(f.account_kind(a));
             for (incoming, moves) in [(true, f.ins(a)), (false, f.outs(a))] {
                 for m in moves {
                     if m.other == NO_ACCOUNT || mine.contains(&m.other) {
@@ -146,7 +141,7 @@ fn exchangers(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
                     let leg = Leg {
                         ts: m.ts,
                         kzt: m.kzt.0,
-                        with: who(m.other),
+                        with: f.owner_key(m.other),
                         row: m.row,
                     };
                     if on_crypto && crypto(f.kind(m.row)) {

@@ -195,26 +195,18 @@ impl<'a> Flows<'a> {
 
     /// Money into `a`, in time order: transfers from accounts and cash paid in.
     pub(crate) fn ins(&self, a: u32) -> Vec<Move> {
-        let mut v: Vec<Move> = self
-            .graph
-            .in_edges(a)
-            .iter()
-            .map(|e| Move {
-                ts: e.ts,
-                row: e.tx,
-                other: e.nbr,
-                kzt: self.kzt(e.tx),
-            })
-            .collect();
-        self.merge_cash(&mut v, self.cash_in.get(a));
-        v
+        self.moves(self.graph.in_edges(a), self.cash_in.get(a))
     }
 
     /// Money out of `a`, in time order: transfers to accounts and cash taken out.
     pub(crate) fn outs(&self, a: u32) -> Vec<Move> {
-        let mut v: Vec<Move> = self
-            .graph
-            .out_edges(a)
+        self.moves(self.graph.out_edges(a), self.cash_out.get(a))
+    }
+
+    /// Edges of one side with the cash rows of that side, in time order.
+    fn moves(&self, edges: finmon_graph::Edges<'_>, cash: &[u32]) -> Vec<Move> {
+        let t = &self.ds.transactions;
+        let mut v: Vec<Move> = edges
             .iter()
             .map(|e| Move {
                 ts: e.ts,
@@ -223,22 +215,22 @@ impl<'a> Flows<'a> {
                 kzt: self.kzt(e.tx),
             })
             .collect();
-        self.merge_cash(&mut v, self.cash_out.get(a));
+        if !cash.is_empty() {
+            v.extend(cash.iter().map(|&r| Move {
+                ts: t.ts[r as usize].0,
+                row: r,
+                other: NO_ACCOUNT,
+                kzt: self.kzt(r),
+            }));
+            v.sort_by_key(|m| (m.ts, m.row));
+        }
         v
     }
 
-    fn merge_cash(&self, v: &mut Vec<Move>, cash: &[u32]) {
-        if cash.is_empty() {
-            return;
-        }
-        let t = &self.ds.transactions;
-        v.extend(cash.iter().map(|&r| Move {
-            ts: t.ts[r as usize].0,
-            row: r,
-            other: NO_ACCOUNT,
-            kzt: self.kzt(r),
-        }));
-        v.sort_by_key(|m| (m.ts, m.row));
+    /// Who is behind account `a`: its holder party, else the account itself (in a separate
+    /// range), so that one person's several accounts count once.
+    pub(crate) fn owner_key(&self, a: u32) -> u64 {
+        self.holder(a).map_or(u64::from(a) | 1 << 40, u64::from)
     }
 
     /// Cash taken out of `a` (rows, time order).
@@ -276,6 +268,36 @@ pub(crate) fn foreign(f: &Flows, a: u32) -> bool {
         .and_then(|i| ds.institutions.get(i))
         .is_some_and(|i| abroad(i.country.as_deref()))
         || ds.holder(a).is_some_and(|p| abroad(p.country.as_deref()))
+}
+
+/// Exchange accounts and self-hosted wallets: where crypto sits.
+pub(crate) fn is_crypto(kind: AccountKind) -> bool {
+    matches!(kind, AccountKind::ExchangeAccount | AccountKind::Wallet)
+}
+
+/// Disjoint sets over dense ids, each named by its smallest member.
+pub(crate) struct UnionFind(Vec<u32>);
+
+impl UnionFind {
+    pub(crate) fn new(n: usize) -> Self {
+        UnionFind((0..n as u32).collect())
+    }
+
+    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let p = self.0[self.0[x as usize] as usize];
+            self.0[x as usize] = p;
+            x = p;
+        }
+        x
+    }
+
+    pub(crate) fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            self.0[a.max(b) as usize] = a.min(b);
+        }
+    }
 }
 
 /// How much of what came in left again within `hours`: each outflow is matched to the

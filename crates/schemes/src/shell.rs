@@ -11,7 +11,7 @@
 //! and pay taxes.
 
 use crate::config::SchemesConfig;
-use crate::flows::{foreign, Flows};
+use crate::flows::{foreign, Flows, UnionFind};
 use crate::{Group, GroupKind, Report};
 use finmon_model::tx::NO_ACCOUNT;
 use finmon_model::{
@@ -136,20 +136,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
     // other (a firm with its own nominee is still in the circle it trades in); a ring needs
     // at least one shared director, founder, address or channel among its firms.
     let n = ds.parties.len();
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    fn find(p: &mut [u32], mut x: u32) -> u32 {
-        while p[x as usize] != x {
-            p[x as usize] = p[p[x as usize] as usize];
-            x = p[x as usize];
-        }
-        x
-    }
-    fn join(p: &mut [u32], a: u32, b: u32) {
-        let (a, b) = (find(p, a), find(p, b));
-        if a != b {
-            p[a.max(b) as usize] = a.min(b);
-        }
-    }
+    let mut rings_of = UnionFind::new(n);
     let mut why_linked: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     let mut link_list: Vec<(&(&str, String), &BTreeSet<u32>)> = links.iter().collect();
     link_list.sort();
@@ -163,7 +150,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             continue;
         }
         for &p in &members {
-            join(&mut parent, members[0], p);
+            rings_of.union(members[0], p);
             why_linked.entry(p).or_default().push(format!(
                 "{kind} {value} shared with {} such firm(s)",
                 members.len() - 1
@@ -175,7 +162,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
             for e in f.graph.out_edges(a).iter() {
                 if f.kind(e.tx) == TxKind::InvoicePayment {
                     if let Some(q) = f.holder(e.nbr).filter(|q| shell_like.contains(q)) {
-                        join(&mut parent, p, q);
+                        rings_of.union(p, q);
                     }
                 }
             }
@@ -183,7 +170,7 @@ pub(crate) fn detect(f: &Flows, cfg: &SchemesConfig, report: &mut Report) {
     }
     let mut rings: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for &p in &shell_like {
-        rings.entry(find(&mut parent, p)).or_default().push(p);
+        rings.entry(rings_of.find(p)).or_default().push(p);
     }
 
     for members in rings
