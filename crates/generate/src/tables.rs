@@ -50,15 +50,7 @@ pub fn write(w: &World, dir: &Path) -> Result<Vec<(&'static str, u64)>, GenError
     let mut counts = Vec::new();
 
     let mut t = writer(dir, "institutions.csv")?;
-    t.write_record([
-        "institution_id",
-        "kind",
-        "name",
-        "country",
-        "bin",
-        "license",
-        "bank_linked",
-    ])?;
+    t.write_record(finmon_model::dataset::columns::INSTITUTIONS)?;
     for i in &w.institutions {
         t.write_record([
             i.key.as_str(),
@@ -82,17 +74,7 @@ pub fn write(w: &World, dir: &Path) -> Result<Vec<(&'static str, u64)>, GenError
     counts.push(("institutions", w.institutions.len() as u64));
 
     let mut t = writer(dir, "parties.csv")?;
-    t.write_record([
-        "party_id",
-        "kind",
-        "iin_bin",
-        "name",
-        "birth_date",
-        "registered_on",
-        "deregistered_on",
-        "country",
-        "address",
-    ])?;
+    t.write_record(finmon_model::dataset::columns::PARTIES)?;
     for (k, p) in w.parties.iter().enumerate() {
         t.write_record([
             party_key(k as u32).as_str(),
@@ -114,19 +96,7 @@ pub fn write(w: &World, dir: &Path) -> Result<Vec<(&'static str, u64)>, GenError
     counts.push(("parties", w.parties.len() as u64));
 
     let mut t = writer(dir, "accounts.csv")?;
-    t.write_record([
-        "account_id",
-        "kind",
-        "holder_party_id",
-        "institution_id",
-        "iban",
-        "pan_hash",
-        "address",
-        "chain",
-        "currency",
-        "opened_on",
-        "closed_on",
-    ])?;
+    t.write_record(finmon_model::dataset::columns::ACCOUNTS)?;
     for (k, a) in w.accounts.iter().enumerate() {
         let k = k as u32;
         let inst = (a.inst != NONE).then(|| &w.institutions[a.inst as usize]);
@@ -173,7 +143,7 @@ pub fn write(w: &World, dir: &Path) -> Result<Vec<(&'static str, u64)>, GenError
     counts.push(("accounts", w.accounts.len() as u64));
 
     let mut t = writer(dir, "identifiers.csv")?;
-    t.write_record(["owner_id", "kind", "value"])?;
+    t.write_record(finmon_model::dataset::columns::IDENTIFIERS)?;
     for i in &w.identifiers {
         let owner = match i.owner {
             Ok(p) => party_key(p),
@@ -195,7 +165,7 @@ pub fn write(w: &World, dir: &Path) -> Result<Vec<(&'static str, u64)>, GenError
     counts.push(("identifiers", w.identifiers.len() as u64));
 
     let mut t = writer(dir, "rates.csv")?;
-    t.write_record(["date", "currency", "kzt"])?;
+    t.write_record(finmon_model::dataset::columns::RATES)?;
     let mut n = 0;
     for day in -1..w.days() {
         for c in Cur::ALL.into_iter().filter(|&c| c != Cur::Kzt) {
@@ -213,13 +183,7 @@ pub fn write(w: &World, dir: &Path) -> Result<Vec<(&'static str, u64)>, GenError
     counts.push(("rates", n));
 
     let mut t = writer(dir, "atm_video.csv")?;
-    t.write_record([
-        "atm_id",
-        "institution_id",
-        "recorded_from",
-        "recorded_to",
-        "retained_until",
-    ])?;
+    t.write_record(finmon_model::dataset::columns::ATM_VIDEO)?;
     let mut n = 0;
     for (k, a) in w.atms.iter().enumerate() {
         let mut id = Vec::new();

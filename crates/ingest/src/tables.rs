@@ -6,6 +6,7 @@ use crate::columns::*;
 use crate::error::IngestError;
 use crate::reject::RowError;
 use crate::rows::{Outcome, RowSink};
+use finmon_model::dataset::columns as defined;
 use finmon_model::dataset::Attrs;
 use finmon_model::{
     Account, AccountKind, Date, Decimal, Identifier, IdentifierKind, Institution, InstitutionKind,
@@ -130,15 +131,7 @@ fn attrs(c: &ColumnMap, f: &[Option<&str>]) -> Attrs {
 
 pub static INSTITUTIONS: Spec<Institution> = Spec {
     table: "institutions",
-    known: &[
-        "institution_id",
-        "kind",
-        "name",
-        "country",
-        "bin",
-        "license",
-        "bank_linked",
-    ],
+    known: defined::INSTITUTIONS,
     required: &["institution_id", "kind"],
     parse: |c, f| {
         let id = required(c.get(f, 0), "institution_id")?;
@@ -165,17 +158,7 @@ pub static INSTITUTIONS: Spec<Institution> = Spec {
 
 pub static PARTIES: Spec<Party> = Spec {
     table: "parties",
-    known: &[
-        "party_id",
-        "kind",
-        "iin_bin",
-        "name",
-        "birth_date",
-        "registered_on",
-        "deregistered_on",
-        "country",
-        "address",
-    ],
+    known: defined::PARTIES,
     required: &["party_id", "kind"],
     parse: |c, f| {
         let id = required(c.get(f, 0), "party_id")?;
@@ -214,19 +197,7 @@ pub static PARTIES: Spec<Party> = Spec {
 
 pub static ACCOUNTS: Spec<Account> = Spec {
     table: "accounts",
-    known: &[
-        "account_id",
-        "kind",
-        "holder_party_id",
-        "institution_id",
-        "iban",
-        "pan_hash",
-        "address",
-        "chain",
-        "currency",
-        "opened_on",
-        "closed_on",
-    ],
+    known: defined::ACCOUNTS,
     required: &["account_id", "kind"],
     parse: |c, f| {
         let id = required(c.get(f, 0), "account_id")?;
@@ -276,7 +247,7 @@ pub static ACCOUNTS: Spec<Account> = Spec {
 
 pub static IDENTIFIERS: Spec<Identifier> = Spec {
     table: "identifiers",
-    known: &["owner_id", "kind", "value"],
+    known: defined::IDENTIFIERS,
     required: &["owner_id", "kind", "value"],
     parse: |c, f| {
         let owner = required(c.get(f, 0), "owner_id")?;
@@ -310,7 +281,7 @@ pub struct RateRow {
 
 pub static RATES: Spec<RateRow> = Spec {
     table: "rates",
-    known: &["date", "currency", "kzt"],
+    known: defined::RATES,
     required: &["date", "currency", "kzt"],
     parse: |c, f| {
         let date = date(Some(required(c.get(f, 0), "date")?), "date")?.expect("given");
@@ -335,13 +306,7 @@ pub static RATES: Spec<RateRow> = Spec {
 
 pub static ATM_VIDEO: Spec<Recording> = Spec {
     table: "atm_video",
-    known: &[
-        "atm_id",
-        "institution_id",
-        "recorded_from",
-        "recorded_to",
-        "retained_until",
-    ],
+    known: defined::ATM_VIDEO,
     required: &["atm_id", "recorded_from", "recorded_to"],
     parse: |c, f| {
         let atm = required(c.get(f, 0), "atm_id")?;

@@ -253,6 +253,53 @@ impl Dataset {
     }
 }
 
+/// The columns `dataset.md` defines for each reference table, in its order: what readers know
+/// and what writers (export, the generator) write.
+pub mod columns {
+    pub const INSTITUTIONS: &[&str] = &[
+        "institution_id",
+        "kind",
+        "name",
+        "country",
+        "bin",
+        "license",
+        "bank_linked",
+    ];
+    pub const PARTIES: &[&str] = &[
+        "party_id",
+        "kind",
+        "iin_bin",
+        "name",
+        "birth_date",
+        "registered_on",
+        "deregistered_on",
+        "country",
+        "address",
+    ];
+    pub const ACCOUNTS: &[&str] = &[
+        "account_id",
+        "kind",
+        "holder_party_id",
+        "institution_id",
+        "iban",
+        "pan_hash",
+        "address",
+        "chain",
+        "currency",
+        "opened_on",
+        "closed_on",
+    ];
+    pub const IDENTIFIERS: &[&str] = &["owner_id", "kind", "value"];
+    pub const RATES: &[&str] = &["date", "currency", "kzt"];
+    pub const ATM_VIDEO: &[&str] = &[
+        "atm_id",
+        "institution_id",
+        "recorded_from",
+        "recorded_to",
+        "retained_until",
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
