@@ -113,3 +113,38 @@ fn schemes_are_found_in_generated_data() {
     assert!(svg.contains("drop card") && svg.contains("<line"));
     assert!(net["evidence"][0].as_str().unwrap().contains("drop cards"));
 }
+
+/// `finmon demo` chains generate, scan, networks and eval into one folder.
+#[test]
+fn demo_writes_every_stage() {
+    let out = tmp("demo");
+    let stdout = finmon_ok(&[
+        "demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--people",
+        "2000",
+        "--days",
+        "30",
+        "--seed",
+        "3",
+    ]);
+    for stage in ["generate", "scan", "networks", "eval"] {
+        assert!(stdout.contains(&format!("== finmon {stage}")), "{stdout}");
+    }
+    assert!(
+        stdout.lines().any(|l| l.starts_with("overall P=")),
+        "{stdout}"
+    );
+    for file in [
+        "data/transactions.csv",
+        "data/labels.csv",
+        "scan/findings.csv",
+        "scan/summary.json",
+        "networks/report.md",
+        "networks/networks.json",
+        "eval.json",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+}
