@@ -16,7 +16,11 @@
 //!
 //! and once per row: `amount` (`ln(1 + KZT)`), `kind`, `foreign` (not in tenge), `hour`,
 //! `weekday`, `round` (trailing zeros of the amount; negative: decimals), `first_contact` (the
-//! first payment from `u` to `v` in the data) and `cash` (one side is the cash desk).
+//! first payment from `u` to `v` in the data) and `cash` (one side is the cash desk); and each
+//! endpoint's life before `t`, whatever the windows: `src.prior`, `dst.prior` (ln(1 + its
+//! edges before `t`)) and `src.idle`, `dst.idle` (time since the last of them, as a fraction of
+//! the widest window) — a new account and a busy one back from a quiet season look alike in a
+//! window, not here.
 //!
 //! **Never** an account id, a transaction id or a row number: the features describe behaviour,
 //! so a model learnt on one dataset means the same on another. Ties in time are never broken by
@@ -47,6 +51,7 @@
 //! widest window of the new day.
 
 mod account;
+mod history;
 mod novel;
 mod raw;
 mod sink;
@@ -191,6 +196,7 @@ const GRAPHS: [&str; 2] = ["", "n."];
 impl Layout {
     fn of(cfg: &FeatureConfig) -> Layout {
         let mut names: Vec<String> = raw::RAW.iter().map(|s| s.to_string()).collect();
+        names.extend(history::HISTORY.iter().map(|s| s.to_string()));
         let n = cfg.windows.len();
         let (mut src, mut dst, mut shape) = (vec![[0; 2]; n], vec![[0; 2]; n], vec![[0; 2]; n]);
         for (gi, pre) in GRAPHS.iter().enumerate() {
@@ -359,9 +365,11 @@ fn fill(
     let rows = txs.len();
     let threads = cfg.threads.max(1);
     let row_chunks = rows.div_ceil(ROW_CHUNK);
+    let widest = cfg.windows.iter().copied().max().unwrap_or(1);
     par_chunks(threads, row_chunks, &|| (), &|_, c| {
         let r = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(rows);
-        raw::fill(txs, r, t_from, cols);
+        raw::fill(txs, r.clone(), t_from, cols);
+        history::fill(graph, txs, r, t_from, widest, cols, raw::RAW.len());
     });
     let keys = raw::amount_keys(txs, threads);
     let info = vertex::RowInfo {

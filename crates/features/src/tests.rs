@@ -268,3 +268,28 @@ fn account_features_by_hand() {
     assert_eq!(v(0, "active_days"), 2.0);
     assert!((v(0, "balance") - (50.0 - 200.0) / 250.0).abs() < 1e-6);
 }
+
+#[test]
+fn history_by_hand() {
+    // Account 0 is busy on days 1–3, quiet, then pays again on day 50; account 5 is new.
+    let rows = [
+        (1, 1, 0, 100),  // 0
+        (2, 0, 2, 100),  // 1
+        (3, 0, 2, 100),  // 2
+        (50, 0, 5, 100), // 3
+        (50, 4, 0, 100), // 4: same second as row 3, so not "before" it
+    ];
+    let m = run(&rows, Mode::Offline, 10);
+    // Row 3: three edges of account 0 before day 50, the last on day 3: 47 days of a 10-day
+    // (widest) window.
+    assert_eq!(f(&m, 3, "src.prior"), (3.0f32).ln_1p());
+    assert!((f(&m, 3, "src.idle") - 4.7).abs() < 1e-6);
+    assert_eq!(f(&m, 3, "dst.prior"), 0.0, "account 5 has no past");
+    assert!(f(&m, 3, "dst.idle").is_nan(), "no last edge");
+    assert!(f(&m, 0, "src.idle").is_nan());
+    // The same online: history reads only the past.
+    let on = run(&rows, Mode::Online, 10);
+    for c in ["src.prior", "src.idle", "dst.prior"] {
+        assert_eq!(f(&on, 3, c), f(&m, 3, c), "{c}");
+    }
+}

@@ -10,7 +10,7 @@ use finmon_eval::Score;
 use finmon_features::{compute, FeatureConfig, FeatureMatrix, Mode};
 use finmon_graph::{MinerConfig, Pattern, TemporalGraph};
 use finmon_ingest::{Format, Options};
-use finmon_learn::{choose_threshold, Model, Params};
+use finmon_learn::{average_precision, choose_threshold, Model, Params};
 use finmon_model::{Dataset, Finding, Label, Subject, SubjectKind, Typology};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +21,8 @@ use std::time::Instant;
 const THREADS: usize = 2;
 /// Features named as the reason of a scored finding.
 const REASONS: usize = 3;
+/// Consecutive runs of the training part that score each other for a stacked model.
+const FOLDS: usize = 4;
 
 /// The transaction-level truth of a dataset: per row, its typology if labelled laundering.
 fn row_labels(ds: &Dataset, labels: &[Label]) -> Vec<Option<Typology>> {
@@ -72,8 +74,10 @@ fn parse_split(s: &str, n: usize) -> Result<Vec<u32>> {
 
 /// Candidate windows from the data: its span and its time step (the typical gap between
 /// consecutive distinct times). Each candidate is a pair (short, 8 × short); the short window
-/// runs from span/64 up by factors of 2, never below 2 steps. Sorted shortest first, so that
-/// equal validation scores keep the cheaper, more local one.
+/// runs from span/64 up by factors of 2, never below 2 steps, and the long one stays within
+/// half the span: a window as long as the data turns every feature into a whole-life figure of
+/// the account, which depends on how long the data happens to be, not on behaviour (and an
+/// online scorer never has it). Sorted shortest first.
 pub fn candidate_windows(graph: &TemporalGraph, ds: &Dataset) -> Vec<Vec<i64>> {
     let Some((t0, t1)) = graph.time_span() else {
         return vec![vec![finmon_graph::DAY]];
@@ -86,7 +90,7 @@ pub fn candidate_windows(graph: &TemporalGraph, ds: &Dataset) -> Vec<Vec<i64>> {
     gaps.sort_unstable();
     let step = gaps.get(gaps.len() / 2).copied().unwrap_or(1).max(1);
     let mut out = Vec::new();
-    for k in [64, 32, 16, 8] {
+    for k in [64, 32, 16] {
         let short = span / k;
         if short >= 2 * step {
             out.push(vec![short, (short * 8).min(span)]);
@@ -157,17 +161,36 @@ fn line(name: &str, s: &Score) -> String {
     )
 }
 
+/// How a model did on the validation part: its best F1, and its average precision to break ties
+/// (with 50 or so laundering rows, many models reach the same best F1).
+fn validate(
+    model: &mut Model,
+    graph: &TemporalGraph,
+    m: &FeatureMatrix,
+    val: &[usize],
+    truth: &[bool],
+) -> Result<(f64, f64)> {
+    let inputs = model.prepare(graph, m)?;
+    let scores = model.score(&inputs, val)?;
+    let labels: Vec<bool> = val.iter().map(|&r| truth[r]).collect();
+    let th = choose_threshold(&scores, &labels);
+    model.set_threshold(th);
+    Ok((th.f1, average_precision(&scores, &labels)))
+}
+
 /// Trains one model per candidate window set on `train`, chooses the threshold on `val`, and
-/// keeps the candidate with the best validation F1.
+/// keeps the candidate with the best validation F1 (then average precision). With `stack`,
+/// then trains a stacked model on the chosen windows ([`Model::train_stacked`]) and keeps it
+/// if it does at least as well on validation.
 fn fit_choose(
     graph: &TemporalGraph,
     ds: &Dataset,
     truth: &[bool],
     mode: Mode,
-    train: &[usize],
-    val: &[usize],
+    (train, val): (&[usize], &[usize]),
+    stack: bool,
 ) -> Result<(Model, FeatureMatrix, Vec<Value>)> {
-    let mut best: Option<(Model, FeatureMatrix)> = None;
+    let mut best: Option<(Model, FeatureMatrix, (f64, f64))> = None;
     let mut tried = Vec::new();
     for windows in candidate_windows(graph, ds) {
         let t = Instant::now();
@@ -178,22 +201,38 @@ fn fit_choose(
         let t = Instant::now();
         let mut model = Model::train(&cfg, &m, train, truth, &params())?;
         let train_secs = t.elapsed().as_secs_f64();
-        let scores = model.score(&m, val)?;
-        let labels: Vec<bool> = val.iter().map(|&r| truth[r]).collect();
-        let th = choose_threshold(&scores, &labels);
-        model.set_threshold(th);
+        let key = validate(&mut model, graph, &m, val, truth)?;
+        let th = model.threshold;
         let days: Vec<f64> = windows.iter().map(|&w| w as f64 / 86_400.0).collect();
         eprintln!(
-            "  windows {days:?} days: validation P={:.3} R={:.3} F1={:.3} (features {feat_secs:.1} s, training {train_secs:.1} s)",
-            th.precision, th.recall, th.f1
+            "  windows {days:?} days: validation P={:.3} R={:.3} F1={:.3} AP={:.3} (features {feat_secs:.1} s, training {train_secs:.1} s)",
+            th.precision, th.recall, th.f1, key.1
         );
         tried.push(json!({"windows_secs": windows, "validation_f1": th.f1,
-            "features_secs": feat_secs, "train_secs": train_secs}));
-        if best.as_ref().is_none_or(|(b, _)| th.f1 > b.threshold.f1) {
-            best = Some((model, m));
+            "validation_ap": key.1, "features_secs": feat_secs, "train_secs": train_secs}));
+        if best.as_ref().is_none_or(|(_, _, b)| key > *b) {
+            best = Some((model, m, key));
         }
     }
-    let (model, m) = best.context("no candidate windows")?;
+    let (single, m, key) = best.context("no candidate windows")?;
+    if !stack {
+        return Ok((single, m, tried));
+    }
+    let t = Instant::now();
+    let mut stacked =
+        Model::train_stacked(graph, &single.features, &m, train, truth, &params(), FOLDS)?;
+    let train_secs = t.elapsed().as_secs_f64();
+    let skey = validate(&mut stacked, graph, &m, val, truth)?;
+    let th = stacked.threshold;
+    eprintln!(
+        "  stacked on those windows: validation P={:.3} R={:.3} F1={:.3} AP={:.3} (training {train_secs:.1} s)",
+        th.precision, th.recall, th.f1, skey.1
+    );
+    tried.push(
+        json!({"windows_secs": single.features.windows, "stacked": true,
+        "validation_f1": th.f1, "validation_ap": skey.1, "train_secs": train_secs}),
+    );
+    let model = if skey >= key { stacked } else { single };
     Ok((model, m, tried))
 }
 
@@ -214,6 +253,7 @@ pub fn train(
     format: Format,
     mode: Mode,
     split_arg: &str,
+    stack: bool,
 ) -> Result<()> {
     let loaded = load(dataset, format)?;
     let ds = &loaded.dataset;
@@ -229,7 +269,8 @@ pub fn train(
     }
     let parts = split(ds, &parse_split(split_arg, 2)?);
     let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
-    let (mut model, _, tried) = fit_choose(&graph, ds, &truth, mode, &parts[0], &parts[1])?;
+    let (mut model, _, tried) =
+        fit_choose(&graph, ds, &truth, mode, (&parts[0], &parts[1]), stack)?;
     model
         .notes
         .insert("dataset".into(), json!(dataset.display().to_string()));
@@ -288,6 +329,7 @@ pub fn scored_findings(ds: &Dataset, model_path: &Path, out: &mut Vec<Finding>) 
         .with_context(|| format!("loading model {}", model_path.display()))?;
     let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
     let m = features(&graph, ds, &model.features)?;
+    let m = model.prepare(&graph, &m)?;
     let rows: Vec<usize> = (0..m.rows).collect();
     let scores = model.score(&m, &rows)?;
     let flagged: Vec<usize> = rows
@@ -316,12 +358,67 @@ pub fn scored_findings(ds: &Dataset, model_path: &Path, out: &mut Vec<Finding>) 
     Ok(flagged.len())
 }
 
+/// One CSV row per transaction of the given parts: its score, whether it is flagged, its truth,
+/// and for the flagged or labelled ones the features that pushed the score most.
+fn write_scores(
+    path: &Path,
+    ds: &Dataset,
+    model: &Model,
+    m: &FeatureMatrix,
+    parts: &[(&str, &Vec<usize>)],
+    scores: &[f64],
+    truth: &[Option<Typology>],
+) -> Result<()> {
+    let th = model.threshold.value;
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
+    w.write_record([
+        "tx_id",
+        "part",
+        "score",
+        "flagged",
+        "typology",
+        "top_features",
+    ])?;
+    for (name, rows) in parts {
+        let shown: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&r| scores[r] >= th || truth[r].is_some())
+            .collect();
+        let why = model.explain(m, &shown, REASONS)?;
+        let mut why_of: HashMap<usize, String> = HashMap::with_capacity(shown.len());
+        for (&r, reasons) in shown.iter().zip(&why) {
+            let text: Vec<String> = reasons
+                .iter()
+                .map(|(n, c, v)| format!("{n}={v} ({c:+.2})"))
+                .collect();
+            why_of.insert(r, text.join("; "));
+        }
+        for &r in rows.iter() {
+            w.write_record([
+                ds.transactions.ids.get(r).as_ref(),
+                name,
+                &format!("{:.5}", scores[r]),
+                if scores[r] >= th { "1" } else { "0" },
+                truth[r].map_or("", |t| t.as_str()),
+                why_of.get(&r).map_or("", String::as_str),
+            ])?;
+        }
+    }
+    w.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
 /// `finmon experiment`: the AMLworld protocol, for the model and for the pattern miner alone.
 pub fn experiment(
     dataset: &Path,
     split_arg: &str,
     mode: Mode,
+    stack: bool,
     json_out: Option<&Path>,
+    scores_out: Option<&Path>,
     format: Format,
 ) -> Result<()> {
     let total = Instant::now();
@@ -347,13 +444,25 @@ pub fn experiment(
         bail!("no laundering transaction in the training part");
     }
     let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
-    let (model, m, tried) = fit_choose(&graph, ds, &truth, mode, train, val)?;
+    let (model, m, tried) = fit_choose(&graph, ds, &truth, mode, (train, val), stack)?;
+    let m = model.prepare(&graph, &m)?;
     let th = model.threshold.value;
     let all: Vec<usize> = (0..m.rows).collect();
     let scores = model.score(&m, &all)?;
     let flagged = |r: usize| scores[r] >= th;
     let (val_s, val_by) = evaluate(val, &flagged, &typ);
     let (test_s, test_by) = evaluate(test, &flagged, &typ);
+    if let Some(p) = scores_out {
+        write_scores(
+            p,
+            ds,
+            &model,
+            &m,
+            &[("validation", val), ("test", test)],
+            &scores,
+            &typ,
+        )?;
+    }
 
     let t = Instant::now();
     let instances = finmon_graph::mine(&graph, &ds.transactions, &MinerConfig::default())
@@ -371,8 +480,9 @@ pub fn experiment(
     let (miner_val, miner_val_by) = evaluate(val, &|r| covered[r], &typ);
 
     println!(
-        "chosen windows: {:?} s; threshold {th:.4}",
-        model.features.windows
+        "chosen windows: {:?} s{}; threshold {th:.4}",
+        model.features.windows,
+        if model.is_stacked() { ", stacked" } else { "" }
     );
     println!("{:<16} {:>9}", "typology", "test");
     for (k, (hit, n)) in &test_by {
@@ -385,6 +495,7 @@ pub fn experiment(
         let doc = json!({
             "dataset": dataset.display().to_string(),
             "mode": mode.as_str(),
+            "stacked": model.is_stacked(),
             "split": split_arg,
             "windows_secs": model.features.windows,
             "threshold": th,

@@ -126,6 +126,10 @@ enum Command {
         /// Train / validation percentages, in time order.
         #[arg(long, default_value = "80/20")]
         split: String,
+        /// Also try a stacked model (a second stage that reads the first stage's scores of
+        /// each transaction's neighbours) and keep it if it does at least as well on validation.
+        #[arg(long)]
+        stack: bool,
     },
     /// The AMLworld protocol: train on the first part by time, choose windows and threshold on
     /// the next, report precision, recall and F1 on the last, for the model and the miner.
@@ -136,9 +140,17 @@ enum Command {
         /// offline (windows around each transaction) or online (only its past).
         #[arg(long, default_value = "offline")]
         mode: finmon_features::Mode,
+        /// Also try a stacked model (a second stage that reads the first stage's scores of
+        /// each transaction's neighbours) and keep it if it does at least as well on validation.
+        #[arg(long)]
+        stack: bool,
         /// Also write the scores as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Also write each validation and test transaction's score, truth and (when flagged or
+        /// labelled) top features as CSV: what an analyst reads to see the errors.
+        #[arg(long)]
+        scores: Option<PathBuf>,
         #[arg(long, default_value = "auto")]
         format: Format,
     },
@@ -243,14 +255,25 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
             format,
             mode,
             split,
-        } => learn::train(&dataset, &model, format, mode, &split),
+            stack,
+        } => learn::train(&dataset, &model, format, mode, &split, stack),
         Command::Experiment {
             dataset,
             split,
             mode,
+            stack,
             json,
+            scores,
             format,
-        } => learn::experiment(&dataset, &split, mode, json.as_deref(), format),
+        } => learn::experiment(
+            &dataset,
+            &split,
+            mode,
+            stack,
+            json.as_deref(),
+            scores.as_deref(),
+            format,
+        ),
         Command::Eval {
             dataset,
             labels,

@@ -189,6 +189,58 @@ fn experiment_train_and_scan_with_a_model() {
         online["test"]
     );
 
+    // Per-transaction scores for the analyst: every validation and test row, the flagged and
+    // the labelled ones with their top features.
+    let scores = dir.join("scores.csv");
+    finmon_ok(&[
+        "experiment",
+        data.to_str().unwrap(),
+        "--scores",
+        scores.to_str().unwrap(),
+    ]);
+    let rows = csv_rows(&scores);
+    assert!(
+        rows.iter().any(|r| r["part"] == "test") && rows.iter().any(|r| r["part"] == "validation")
+    );
+    let flagged: Vec<_> = rows.iter().filter(|r| r["flagged"] == "1").collect();
+    assert!(!flagged.is_empty());
+    assert!(flagged.iter().all(|r| !r["top_features"].is_empty()));
+    let test_tp = rows
+        .iter()
+        .filter(|r| r["part"] == "test" && r["flagged"] == "1" && !r["typology"].is_empty())
+        .count();
+    assert_eq!(
+        test_tp as u64,
+        json["test"]["true_positives"].as_u64().unwrap()
+    );
+
+    // A stacked model (second stage over the first stage's scores of the neighbours) is
+    // saved with both stages and scans like any other.
+    let stacked = dir.join("stacked.json");
+    finmon_ok(&[
+        "train",
+        data.to_str().unwrap(),
+        "--model",
+        stacked.to_str().unwrap(),
+        "--stack",
+    ]);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stacked).unwrap()).unwrap();
+    assert!(
+        !m["stage1"].is_null(),
+        "the planted rings are found as well stacked"
+    );
+    let names = m["names"].to_string();
+    assert!(
+        names.contains("nb.in_src@w0") && names.contains("stage1"),
+        "{names}"
+    );
+    let out = dir.join("scan-stacked");
+    scan(&data, &out, &["--model", stacked.to_str().unwrap()]);
+    assert!(csv_rows(&out.join("findings.csv"))
+        .iter()
+        .any(|f| f["reason"].starts_with("model score")));
+
     // train, then scan with the model: scored findings with their reasons.
     let model = dir.join("model.json");
     finmon_ok(&[

@@ -43,8 +43,17 @@ pub struct Params {
     pub l2: f32,
     pub colsample_bytree: f64,
     pub seed: u64,
+    /// Members of the ensemble, each seeded `seed + i` (so each draws its own columns);
+    /// their log-odds are averaged. With a few hundred laundering rows one booster's score
+    /// of a borderline row depends on its seed; the average does much less.
+    #[serde(default = "one")]
+    pub bag: usize,
     #[serde(skip, default = "two")]
     pub threads: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 fn two() -> usize {
@@ -59,8 +68,9 @@ impl Default for Params {
             max_depth: 4,
             min_leaf_weight: 1.0,
             l2: 1.0,
-            colsample_bytree: 1.0,
+            colsample_bytree: 0.8,
             seed: 0,
+            bag: 5,
             threads: 2,
         }
     }
@@ -81,9 +91,11 @@ pub trait Booster {
     fn to_json(&self) -> Result<String, LearnError>;
 }
 
-/// `forust-ml`: pure Rust, XGBoost-style histogram trees, exact tree SHAP.
+/// `forust-ml`: pure Rust, XGBoost-style histogram trees, exact tree SHAP; an ensemble of
+/// [`Params::bag`] boosters whose log-odds (and so SHAP values) are averaged.
 pub struct ForustBooster {
-    inner: GradientBooster,
+    members: Vec<GradientBooster>,
+    params: Params,
     threads: usize,
 }
 
@@ -91,7 +103,18 @@ impl ForustBooster {
     pub const NAME: &'static str = "forust-ml 0.8";
 
     pub fn new(p: &Params) -> Result<ForustBooster, LearnError> {
-        let inner = GradientBooster::default()
+        if p.bag == 0 {
+            return Err(LearnError::Data("bag must be at least 1".into()));
+        }
+        Ok(ForustBooster {
+            members: Vec::new(),
+            params: p.clone(),
+            threads: p.threads.max(1),
+        })
+    }
+
+    fn member(p: &Params, i: usize) -> GradientBooster {
+        GradientBooster::default()
             .set_objective_type(ObjectiveType::LogLoss)
             .set_iterations(p.iterations)
             .set_learning_rate(p.learning_rate)
@@ -99,24 +122,54 @@ impl ForustBooster {
             .set_min_leaf_weight(p.min_leaf_weight)
             .set_l2(p.l2)
             .set_colsample_bytree(p.colsample_bytree)
-            .set_seed(p.seed)
+            .set_seed(p.seed.wrapping_add(i as u64))
             .set_num_threads(Some(p.threads.max(1)))
-            .set_parallel(p.threads > 1);
+            .set_parallel(p.threads > 1)
+    }
+
+    /// The trees as [`Booster::to_json`] wrote them: one booster, or an array of them.
+    pub fn from_json(json: &str, threads: usize) -> Result<ForustBooster, LearnError> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| LearnError::Booster(e.to_string()))?;
+        let texts: Vec<String> = match value {
+            serde_json::Value::Array(items) => items.iter().map(|v| v.to_string()).collect(),
+            _ => vec![json.to_string()],
+        };
+        let mut members = Vec::with_capacity(texts.len());
+        for t in &texts {
+            let inner =
+                GradientBooster::from_json(t).map_err(|e| LearnError::Booster(e.to_string()))?;
+            members.push(
+                inner
+                    .set_num_threads(Some(threads.max(1)))
+                    .set_parallel(threads > 1),
+            );
+        }
+        if members.is_empty() {
+            return Err(LearnError::Booster("no trees".into()));
+        }
         Ok(ForustBooster {
-            inner,
-            threads: p.threads.max(1),
+            params: Params {
+                bag: members.len(),
+                threads,
+                ..Params::default()
+            },
+            members,
+            threads: threads.max(1),
         })
     }
 
-    pub fn from_json(json: &str, threads: usize) -> Result<ForustBooster, LearnError> {
-        let inner =
-            GradientBooster::from_json(json).map_err(|e| LearnError::Booster(e.to_string()))?;
-        Ok(ForustBooster {
-            inner: inner
-                .set_num_threads(Some(threads.max(1)))
-                .set_parallel(threads > 1),
-            threads: threads.max(1),
-        })
+    /// The average log-odds of the members, per row.
+    fn margins(&self, x: &Dense) -> Vec<f64> {
+        let m = Matrix::new(&x.data, x.rows, x.cols);
+        let mut sum = vec![0.0; x.rows];
+        for b in &self.members {
+            for (s, v) in sum.iter_mut().zip(b.predict(&m, self.threads > 1)) {
+                *s += v;
+            }
+        }
+        let n = self.members.len().max(1) as f64;
+        sum.into_iter().map(|s| s / n).collect()
     }
 }
 
@@ -139,29 +192,49 @@ impl Booster for ForustBooster {
         }
         let m = Matrix::new(&x.data, x.rows, x.cols);
         let w = vec![1.0; x.rows];
-        self.inner
-            .fit(&m, y, &w, None)
-            .map_err(|e| LearnError::Booster(e.to_string()))
+        self.members.clear();
+        for i in 0..self.params.bag {
+            let mut b = Self::member(&self.params, i);
+            b.fit(&m, y, &w, None)
+                .map_err(|e| LearnError::Booster(e.to_string()))?;
+            self.members.push(b);
+        }
+        Ok(())
     }
 
     fn predict(&self, x: &Dense) -> Vec<f64> {
-        let m = Matrix::new(&x.data, x.rows, x.cols);
-        self.inner
-            .predict(&m, self.threads > 1)
-            .into_iter()
-            .map(sigmoid)
-            .collect()
+        self.margins(x).into_iter().map(sigmoid).collect()
     }
 
     fn contributions(&self, x: &Dense) -> Vec<f64> {
         let m = Matrix::new(&x.data, x.rows, x.cols);
-        self.inner
-            .predict_contributions(&m, ContributionsMethod::Shapley, self.threads > 1)
+        let mut sum: Vec<f64> = Vec::new();
+        for b in &self.members {
+            let c = b.predict_contributions(&m, ContributionsMethod::Shapley, self.threads > 1);
+            if sum.is_empty() {
+                sum = c;
+            } else {
+                for (s, v) in sum.iter_mut().zip(c) {
+                    *s += v;
+                }
+            }
+        }
+        let n = self.members.len().max(1) as f64;
+        sum.into_iter().map(|s| s / n).collect()
     }
 
     fn to_json(&self) -> Result<String, LearnError> {
-        self.inner
-            .json_dump()
-            .map_err(|e| LearnError::Booster(e.to_string()))
+        let mut parts = Vec::with_capacity(self.members.len());
+        for b in &self.members {
+            parts.push(
+                b.json_dump()
+                    .map_err(|e| LearnError::Booster(e.to_string()))?,
+            );
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            format!("[{}]", parts.join(","))
+        })
     }
 }

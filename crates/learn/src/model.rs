@@ -2,16 +2,20 @@
 //! place, and the trees.
 
 use crate::booster::{Booster, Dense, ForustBooster, Params};
+use crate::stack;
 use crate::{LearnError, Threshold};
 use finmon_features::{FeatureConfig, FeatureMatrix};
+use finmon_graph::TemporalGraph;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// What the first key of a model file says.
 pub const FORMAT: &str = "finmon-model";
-/// Bumped when the file or the meaning of a feature changes; older files are refused.
-pub const VERSION: u32 = 1;
+/// Bumped when the file or the meaning of a feature changes. Version 2 added the optional
+/// first stage; version 1 files (one stage) are still read.
+pub const VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct File {
@@ -25,6 +29,9 @@ struct File {
     /// Free-form facts about training: rows, positives, chosen windows, validation scores.
     notes: BTreeMap<String, serde_json::Value>,
     trees: serde_json::Value,
+    /// A stacked model's first stage: its trees over `features.names()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stage1: Option<serde_json::Value>,
 }
 
 /// One feature behind a score: its name, its contribution to the log-odds, and the row's value.
@@ -38,6 +45,47 @@ pub struct Model {
     pub params: Params,
     pub notes: BTreeMap<String, serde_json::Value>,
     booster: ForustBooster,
+    /// Stacked models only: the first stage, whose scores of each row's neighbours
+    /// ([`stack`]) the final stage reads besides the features.
+    stage1: Option<ForustBooster>,
+}
+
+fn check_names(expected: &[String], m: &FeatureMatrix) -> Result<(), LearnError> {
+    if expected != m.names {
+        return Err(LearnError::Features {
+            expected: expected.join(","),
+            found: m.names.join(","),
+        });
+    }
+    Ok(())
+}
+
+/// A booster trained on the given rows of `m`.
+fn fit(
+    m: &FeatureMatrix,
+    rows: &[usize],
+    labels: &[bool],
+    params: &Params,
+) -> Result<ForustBooster, LearnError> {
+    let x = Dense::from_rows(m, rows);
+    let y: Vec<f64> = rows
+        .iter()
+        .map(|&r| f64::from(u8::from(labels[r])))
+        .collect();
+    if !y.iter().any(|&v| v > 0.0) {
+        return Err(LearnError::Data(
+            "no laundering transaction among the training rows".into(),
+        ));
+    }
+    let mut booster = ForustBooster::new(params)?;
+    booster.fit(&x, &y)?;
+    Ok(booster)
+}
+
+/// Rows cut into `k` consecutive runs of about equal size (fewer when there are fewer rows).
+fn folds(rows: &[usize], k: usize) -> Vec<&[usize]> {
+    let size = rows.len().div_ceil(k.max(1)).max(1);
+    rows.chunks(size).collect()
 }
 
 impl Model {
@@ -50,24 +98,7 @@ impl Model {
         labels: &[bool],
         params: &Params,
     ) -> Result<Model, LearnError> {
-        if features.names() != m.names {
-            return Err(LearnError::Features {
-                expected: features.names().join(","),
-                found: m.names.join(","),
-            });
-        }
-        let x = Dense::from_rows(m, rows);
-        let y: Vec<f64> = rows
-            .iter()
-            .map(|&r| f64::from(u8::from(labels[r])))
-            .collect();
-        if !y.iter().any(|&v| v > 0.0) {
-            return Err(LearnError::Data(
-                "no laundering transaction among the training rows".into(),
-            ));
-        }
-        let mut booster = ForustBooster::new(params)?;
-        booster.fit(&x, &y)?;
+        check_names(&features.names(), m)?;
         Ok(Model {
             features: features.clone(),
             names: m.names.clone(),
@@ -79,8 +110,90 @@ impl Model {
             },
             params: params.clone(),
             notes: BTreeMap::new(),
-            booster,
+            booster: fit(m, rows, labels, params)?,
+            stage1: None,
         })
+    }
+
+    /// Trains a stacked model: a first stage on the features, then a final stage on the
+    /// features plus the first stage's scores of each row and of its neighbours.
+    ///
+    /// So that the final stage learns from first-stage scores like those it will meet on new
+    /// data, the training rows' first-stage scores are out of fold: `rows` (in time order) are
+    /// cut into `k` consecutive runs, and each run is scored by a first stage trained on the
+    /// others. Rows outside `rows` are scored by the first stage trained on all of them, the
+    /// one kept in the model.
+    #[allow(clippy::too_many_arguments)]
+    pub fn train_stacked(
+        graph: &TemporalGraph,
+        features: &FeatureConfig,
+        m: &FeatureMatrix,
+        rows: &[usize],
+        labels: &[bool],
+        params: &Params,
+        k: usize,
+    ) -> Result<Model, LearnError> {
+        let first = Model::train(features, m, rows, labels, params)?;
+        let all: Vec<usize> = (0..m.rows).collect();
+        let mut p = first.score(m, &all)?;
+        let runs = folds(rows, k);
+        if runs.len() < 2 {
+            return Err(LearnError::Data(
+                "a stacked model needs at least two training rows".into(),
+            ));
+        }
+        for (i, held) in runs.iter().enumerate() {
+            let rest: Vec<usize> = runs
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .flat_map(|(_, r)| r.iter().copied())
+                .collect();
+            // A run without any laundering leaves nothing to learn from: its rows keep the
+            // full first stage's score.
+            if !rest.iter().any(|&r| labels[r]) {
+                continue;
+            }
+            let fold = Model::train(features, m, &rest, labels, params)?;
+            for (&r, s) in held.iter().zip(fold.score(m, held)?) {
+                p[r] = s;
+            }
+        }
+        let full = stack::with_neighbours(graph, features, m, &p);
+        Ok(Model {
+            names: full.names.clone(),
+            booster: fit(&full, rows, labels, params)?,
+            stage1: Some(first.booster),
+            ..first
+        })
+    }
+
+    /// Whether the model has a first stage (see [`Model::train_stacked`]).
+    pub fn is_stacked(&self) -> bool {
+        self.stage1.is_some()
+    }
+
+    /// The final stage's inputs from the features: `m` itself, or for a stacked model `m` with
+    /// the first stage's scores of each row and its neighbours. [`Model::score`] and
+    /// [`Model::explain`] read this matrix.
+    pub fn prepare<'m>(
+        &self,
+        graph: &TemporalGraph,
+        m: &'m FeatureMatrix,
+    ) -> Result<Cow<'m, FeatureMatrix>, LearnError> {
+        let Some(first) = &self.stage1 else {
+            check_names(&self.names, m)?;
+            return Ok(Cow::Borrowed(m));
+        };
+        check_names(&self.features.names(), m)?;
+        let mut p = Vec::with_capacity(m.rows);
+        let all: Vec<usize> = (0..m.rows).collect();
+        for block in all.chunks(1 << 16) {
+            p.extend(first.predict(&Dense::from_rows(m, block)));
+        }
+        let full = stack::with_neighbours(graph, &self.features, m, &p);
+        check_names(&self.names, &full)?;
+        Ok(Cow::Owned(full))
     }
 
     pub fn set_threshold(&mut self, t: Threshold) {
@@ -88,13 +201,7 @@ impl Model {
     }
 
     fn check(&self, m: &FeatureMatrix) -> Result<(), LearnError> {
-        if self.names != m.names {
-            return Err(LearnError::Features {
-                expected: self.names.join(","),
-                found: m.names.join(","),
-            });
-        }
-        Ok(())
+        check_names(&self.names, m)
     }
 
     /// Probabilities of the given rows, computed in blocks so that memory stays small.
@@ -152,6 +259,12 @@ impl Model {
             params: self.params.clone(),
             notes: self.notes.clone(),
             trees,
+            stage1: match &self.stage1 {
+                Some(b) => {
+                    Some(serde_json::from_str(&b.to_json()?).map_err(|e| err(e.to_string()))?)
+                }
+                None => None,
+            },
         };
         let text = serde_json::to_string(&file).map_err(|e| err(e.to_string()))?;
         std::fs::write(path, text).map_err(|e| err(e.to_string()))
@@ -170,18 +283,26 @@ impl Model {
                 file.format
             )));
         }
-        if file.version != VERSION {
+        if !(1..=VERSION).contains(&file.version) {
             return Err(err(format!(
-                "model format version {} (this finmon reads {VERSION}); train it again",
+                "model format version {} (this finmon reads 1 to {VERSION}); train it again",
                 file.version
             )));
         }
         if file.booster != ForustBooster::NAME {
             return Err(err(format!("booster '{}' is not supported", file.booster)));
         }
-        if file.features.names() != file.names {
+        let mut expected = file.features.names();
+        if file.stage1.is_some() {
+            expected.extend(stack::names(&file.features));
+        }
+        if expected != file.names {
             return Err(err("feature names do not match the feature config".into()));
         }
+        let stage1 = match &file.stage1 {
+            Some(t) => Some(ForustBooster::from_json(&t.to_string(), threads)?),
+            None => None,
+        };
         let mut features = file.features;
         features.threads = threads.max(1);
         let booster = ForustBooster::from_json(&file.trees.to_string(), threads)?;
@@ -194,6 +315,7 @@ impl Model {
             params,
             notes: file.notes,
             booster,
+            stage1,
         })
     }
 }
