@@ -1,4 +1,4 @@
-//! `features_bench DATASET_DIR [offline|online] [WINDOW_DAYS ...] [--csv OUT]`: loads a dataset,
+//! `features_bench DATASET_DIR [offline|online] [WINDOW_DAYS ...] [--max-cycle-len N] [--csv OUT]`: loads a dataset,
 //! builds the temporal graph, computes every feature and prints seconds, edges per second and
 //! bytes per edge of each stage; with `--csv`, also writes the matrix with each row's label
 //! (`label`, `typology`) and day for offline analysis.
@@ -36,6 +36,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => None,
     };
+    let mut max_cycle_len = None;
+    if let Some(i) = args.iter().position(|a| a == "--max-cycle-len") {
+        let n: usize = args
+            .get(i + 1)
+            .ok_or("--max-cycle-len needs a number")?
+            .parse()?;
+        max_cycle_len = Some(n);
+        args.drain(i..i + 2);
+    }
     let dir = PathBuf::from(args.first().ok_or(
         "usage: features_bench DATASET_DIR [offline|online] [WINDOW_DAYS ...] [--csv OUT]",
     )?);
@@ -66,7 +75,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         edges / s.max(1e-9),
         graph.heap_bytes() as f64 / edges
     );
-    let cfg = FeatureConfig::new(mode, windows);
+    let mut cfg = FeatureConfig::new(mode, windows);
+    if let Some(n) = max_cycle_len {
+        cfg.max_cycle_len = n;
+    }
     let t = Instant::now();
     let m = compute(&graph, txs, &cfg)?;
     let s = t.elapsed().as_secs_f64();

@@ -91,6 +91,12 @@ fn distinct_nbrs(
 /// Simple cycles through `u → v` whose edges all lie in the window, by length: `out[L - 2]` is
 /// the number of cycles of `L` accounts (`2 <= L <= out.len() + 1`). Parallel edges count once
 /// (cycles are sequences of accounts).
+///
+/// Meet in the middle: a reverse breadth-first search from `u` only half as deep as the longest
+/// path back (`reach` hops), then a depth-first walk from `v` that is free for its first hops
+/// and must then stay within the reverse ball: an account the ball did not reach is at least
+/// `reach + 1` hops from `u`. Both halves grow like the branching factor to half the length,
+/// instead of the whole length for one deep search.
 pub(crate) fn cycles(
     g: &TemporalGraph,
     u: u32,
@@ -104,18 +110,24 @@ pub(crate) fn cycles(
     if u == v || max_len < 2 {
         return;
     }
-    // Reverse breadth-first search from u: which accounts can pay u within max_len - 1 hops.
+    // The path from v back to u has at most max_len - 1 edges.
+    let reach = (max_len - 1).div_ceil(2);
     let mut visits = 0usize;
     s.dist[u as usize] = 0;
     s.touched.push(u);
     s.queue.clear();
     s.queue.push(u);
     let mut head = 0;
-    while head < s.queue.len() && visits < b.budget {
+    let mut complete = true;
+    while head < s.queue.len() {
+        if visits >= b.budget {
+            complete = false;
+            break;
+        }
         let x = s.queue[head];
         head += 1;
         let d = s.dist[x as usize];
-        if usize::from(d) + 1 >= max_len {
+        if usize::from(d) >= reach {
             continue;
         }
         let e = g.in_edges_in(x, b.t0, b.t1);
@@ -131,11 +143,14 @@ pub(crate) fn cycles(
             }
         }
     }
-    if s.dist[v as usize] != u8::MAX {
+    // When the budget cut the ball short, an account outside it may be nearer: only accounts
+    // inside are walked to (the counts stay lower bounds).
+    let beyond = if complete { reach + 1 } else { usize::MAX / 2 };
+    if hops_needed(s.dist[v as usize], beyond) + 1 <= max_len {
         s.on_path[u as usize] = true;
         s.on_path[v as usize] = true;
         let mut budget = b.budget.saturating_sub(visits).max(b.budget / 2);
-        walk(g, v, u, 1, max_len, b, s, out, &mut budget);
+        walk(g, v, u, 1, max_len, beyond, b, s, out, &mut budget);
         s.on_path[u as usize] = false;
         s.on_path[v as usize] = false;
     }
@@ -143,6 +158,15 @@ pub(crate) fn cycles(
         s.dist[x as usize] = u8::MAX;
     }
     s.touched.clear();
+}
+
+/// The fewest hops from an account to `u`: its distance in the reverse ball, else `beyond`.
+fn hops_needed(d: u8, beyond: usize) -> usize {
+    if d == u8::MAX {
+        beyond
+    } else {
+        usize::from(d)
+    }
 }
 
 /// Depth-first from `x`; `hops` counts the cycle's edges so far (`u → v` and the path from `v`
@@ -154,6 +178,7 @@ fn walk(
     u: u32,
     hops: usize,
     max_len: usize,
+    beyond: usize,
     b: Bounds,
     s: &mut Scratch,
     out: &mut [u32],
@@ -177,15 +202,14 @@ fn walk(
             out[hops - 1] += 1;
             continue;
         }
-        let d = s.dist[y as usize];
-        if s.on_path[y as usize] || d == u8::MAX || hops + 1 + usize::from(d) > max_len {
+        if s.on_path[y as usize] || hops + 1 + hops_needed(s.dist[y as usize], beyond) > max_len {
             continue;
         }
         if *budget == 0 {
             break;
         }
         s.on_path[y as usize] = true;
-        walk(g, y, u, hops + 1, max_len, b, s, out, budget);
+        walk(g, y, u, hops + 1, max_len, beyond, b, s, out, budget);
         s.on_path[y as usize] = false;
     }
     s.buf.truncate(start);
