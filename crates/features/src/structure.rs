@@ -146,7 +146,8 @@ pub(crate) fn cycles(
     // When the budget cut the ball short, an account outside it may be nearer: only accounts
     // inside are walked to (the counts stay lower bounds).
     let beyond = if complete { reach + 1 } else { usize::MAX / 2 };
-    if hops_needed(s.dist[v as usize], beyond) + 1 <= max_len {
+    // The edge u → v plus the way back must fit in max_len edges.
+    if hops_needed(s.dist[v as usize], beyond) < max_len {
         s.on_path[u as usize] = true;
         s.on_path[v as usize] = true;
         let mut budget = b.budget.saturating_sub(visits).max(b.budget / 2);
