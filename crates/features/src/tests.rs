@@ -2,27 +2,13 @@
 //! updates against a full recompute, and determinism across thread counts.
 
 use super::*;
-use finmon_model::tx::TxCore;
-use finmon_model::{Currency, Decimal, Kzt, Timestamp, TxKind};
 
 const D: i64 = 86_400;
 
 /// A store of `(day, from, to, tenge)` rows, in the order given.
 fn store(rows: &[(i64, u32, u32, i64)]) -> Transactions {
-    let mut t = Transactions::new();
-    for (i, &(day, from, to, tenge)) in rows.iter().enumerate() {
-        t.ids.push(&format!("T{i}"));
-        t.push(TxCore {
-            ts: Timestamp(day * D),
-            from,
-            to,
-            kind: TxKind::Transfer,
-            amount: Decimal::new(tenge, 0),
-            currency: Currency::KZT,
-            amount_kzt: Kzt::from_tenge(tenge),
-        });
-    }
-    t
+    let in_seconds: Vec<_> = rows.iter().map(|&(d, f, t, x)| (d * D, f, t, x)).collect();
+    Transactions::transfers(&in_seconds)
 }
 
 fn run(rows: &[(i64, u32, u32, i64)], mode: Mode, window_days: i64) -> FeatureMatrix {

@@ -4,10 +4,9 @@ use anyhow::{Context, Result};
 use finmon_model::Date;
 use std::path::PathBuf;
 
-#[derive(clap::Args)]
-pub struct Args {
-    /// The folder to write (created if missing; tables in it are overwritten).
-    out: PathBuf,
+/// How big a world to generate, and from which seed: shared by `generate` and `demo`.
+#[derive(clap::Args, Clone)]
+pub struct World {
     /// People in the population; firms, banks' ATMs and planted schemes scale with them.
     #[arg(long, default_value_t = 10_000)]
     people: u32,
@@ -17,6 +16,14 @@ pub struct Args {
     /// The same seed (and the same other arguments) gives byte-identical files.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The folder to write (created if missing; tables in it are overwritten).
+    out: PathBuf,
+    #[command(flatten)]
+    world: World,
     /// The first day, YYYY-MM-DD (local time, UTC+5).
     #[arg(long, default_value = "2025-01-01")]
     start: String,
@@ -24,12 +31,10 @@ pub struct Args {
 
 impl Args {
     /// The defaults, writing to `out` (what `finmon demo` generates).
-    pub fn demo(out: PathBuf, people: u32, days: u32, seed: u64) -> Args {
+    pub fn demo(out: PathBuf, world: &World) -> Args {
         Args {
             out,
-            people,
-            days,
-            seed,
+            world: world.clone(),
             start: "2025-01-01".into(),
         }
     }
@@ -38,9 +43,9 @@ impl Args {
 pub fn run(a: &Args) -> Result<()> {
     let start = Date::parse(&a.start).with_context(|| format!("--start {}", a.start))?;
     let cfg = finmon_generate::Config {
-        people: a.people,
-        days: a.days,
-        seed: a.seed,
+        people: a.world.people,
+        days: a.world.days,
+        seed: a.world.seed,
         start,
     };
     let s = finmon_generate::generate(&cfg, &a.out)

@@ -10,7 +10,7 @@ use finmon_eval::Score;
 use finmon_features::{compute, FeatureConfig, FeatureMatrix, Mode};
 use finmon_graph::{MinerConfig, Pattern, TemporalGraph};
 use finmon_ingest::{Format, Options};
-use finmon_learn::{average_precision, choose_threshold, Model, Params};
+use finmon_learn::{average_precision, choose_threshold, Model, Params, Reason};
 use finmon_model::{Dataset, Finding, Label, Subject, SubjectKind, Typology};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -161,17 +161,16 @@ fn line(name: &str, s: &Score) -> String {
     )
 }
 
-/// How a model did on the validation part: its best F1, and its average precision to break ties
-/// (with 50 or so laundering rows, many models reach the same best F1).
+/// How a model did on the validation part (`inputs` from [`Model::prepare`]): sets its
+/// threshold, and returns its best F1 and its average precision to break ties (with 50 or so
+/// laundering rows, many models reach the same best F1).
 fn validate(
     model: &mut Model,
-    graph: &TemporalGraph,
-    m: &FeatureMatrix,
+    inputs: &FeatureMatrix,
     val: &[usize],
     truth: &[bool],
 ) -> Result<(f64, f64)> {
-    let inputs = model.prepare(graph, m)?;
-    let scores = model.score(&inputs, val)?;
+    let scores = model.score(inputs, val)?;
     let labels: Vec<bool> = val.iter().map(|&r| truth[r]).collect();
     let th = choose_threshold(&scores, &labels);
     model.set_threshold(th);
@@ -181,7 +180,8 @@ fn validate(
 /// Trains one model per candidate window set on `train`, chooses the threshold on `val`, and
 /// keeps the candidate with the best validation F1 (then average precision). With `stack`,
 /// then trains a stacked model on the chosen windows ([`Model::train_stacked`]) and keeps it
-/// if it does at least as well on validation.
+/// if it does at least as well on validation. Returns the model and its final-stage inputs
+/// ([`Model::prepare`]) over every row.
 fn fit_choose(
     graph: &TemporalGraph,
     ds: &Dataset,
@@ -201,7 +201,8 @@ fn fit_choose(
         let t = Instant::now();
         let mut model = Model::train(&cfg, &m, train, truth, &params())?;
         let train_secs = t.elapsed().as_secs_f64();
-        let key = validate(&mut model, graph, &m, val, truth)?;
+        // A single-stage model reads the features as they are.
+        let key = validate(&mut model, &m, val, truth)?;
         let th = model.threshold;
         let days: Vec<f64> = windows.iter().map(|&w| w as f64 / 86_400.0).collect();
         eprintln!(
@@ -222,7 +223,8 @@ fn fit_choose(
     let mut stacked =
         Model::train_stacked(graph, &single.features, &m, train, truth, &params(), FOLDS)?;
     let train_secs = t.elapsed().as_secs_f64();
-    let skey = validate(&mut stacked, graph, &m, val, truth)?;
+    let inputs = stacked.prepare(graph, &m)?.into_owned();
+    let skey = validate(&mut stacked, &inputs, val, truth)?;
     let th = stacked.threshold;
     eprintln!(
         "  stacked on those windows: validation P={:.3} R={:.3} F1={:.3} AP={:.3} (training {train_secs:.1} s)",
@@ -232,8 +234,11 @@ fn fit_choose(
         json!({"windows_secs": single.features.windows, "stacked": true,
         "validation_f1": th.f1, "validation_ap": skey.1, "train_secs": train_secs}),
     );
-    let model = if skey >= key { stacked } else { single };
-    Ok((model, m, tried))
+    Ok(if skey >= key {
+        (stacked, inputs, tried)
+    } else {
+        (single, m, tried)
+    })
 }
 
 fn load(dataset: &Path, format: Format) -> Result<finmon_ingest::Loaded> {
@@ -300,8 +305,17 @@ pub fn train(
     Ok(())
 }
 
+/// A score's reasons as text: `feature=value (+contribution)`, largest first.
+fn reason_text(reasons: &[Reason]) -> String {
+    let text: Vec<String> = reasons
+        .iter()
+        .map(|(n, c, v)| format!("{n}={v} (+{c:.2})"))
+        .collect();
+    text.join(", ")
+}
+
 /// The pattern family a reason points to, from the feature that contributed most.
-fn typology_of(reasons: &[(String, f64, f32)]) -> Typology {
+fn typology_of(reasons: &[Reason]) -> Typology {
     for (name, _, _) in reasons {
         let base = name.split('@').next().unwrap_or(name);
         let base = base.strip_prefix("n.").unwrap_or(base);
@@ -338,10 +352,6 @@ pub fn scored_findings(ds: &Dataset, model_path: &Path, out: &mut Vec<Finding>) 
         .collect();
     let reasons = model.explain(&m, &flagged, REASONS)?;
     for (&r, why) in flagged.iter().zip(&reasons) {
-        let text: Vec<String> = why
-            .iter()
-            .map(|(n, c, v)| format!("{n}={v} (+{c:.2})"))
-            .collect();
         out.push(Finding {
             subject: Subject::new(SubjectKind::Transaction, ds.transactions.ids.get(r)),
             typology: typology_of(why),
@@ -351,7 +361,7 @@ pub fn scored_findings(ds: &Dataset, model_path: &Path, out: &mut Vec<Finding>) 
                 "model score {:.3} ≥ threshold {:.3}; top features: {}",
                 scores[r],
                 model.threshold.value,
-                text.join(", ")
+                reason_text(why)
             ),
         });
     }
@@ -387,14 +397,11 @@ fn write_scores(
             .filter(|&r| scores[r] >= th || truth[r].is_some())
             .collect();
         let why = model.explain(m, &shown, REASONS)?;
-        let mut why_of: HashMap<usize, String> = HashMap::with_capacity(shown.len());
-        for (&r, reasons) in shown.iter().zip(&why) {
-            let text: Vec<String> = reasons
-                .iter()
-                .map(|(n, c, v)| format!("{n}={v} ({c:+.2})"))
-                .collect();
-            why_of.insert(r, text.join("; "));
-        }
+        let why_of: HashMap<usize, String> = shown
+            .iter()
+            .zip(&why)
+            .map(|(&r, reasons)| (r, reason_text(reasons)))
+            .collect();
         for &r in rows.iter() {
             w.write_record([
                 ds.transactions.ids.get(r).as_ref(),
@@ -445,7 +452,6 @@ pub fn experiment(
     }
     let graph = TemporalGraph::build(&ds.transactions).context("building the graph")?;
     let (model, m, tried) = fit_choose(&graph, ds, &truth, mode, (train, val), stack)?;
-    let m = model.prepare(&graph, &m)?;
     let th = model.threshold.value;
     let all: Vec<usize> = (0..m.rows).collect();
     let scores = model.score(&m, &all)?;

@@ -101,12 +101,8 @@ enum Command {
         /// Where data/, scan/, networks/ and eval.json go.
         #[arg(long, default_value = "finmon-demo")]
         out: PathBuf,
-        #[arg(long, default_value_t = 10_000)]
-        people: u32,
-        #[arg(long, default_value_t = 90)]
-        days: u32,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        #[command(flatten)]
+        world: generate::World,
     },
     /// The AFM's report: every cash-out network, shell-firm ring, unlicensed exchange,
     /// exchanger and structuring sender, with members, money, evidence and a picture.
@@ -243,12 +239,7 @@ fn run(cli: Cli, terminal: bool) -> Result<()> {
         } => convert(&dataset, &out, format, &to),
         Command::Generate(args) => generate::run(&args),
         Command::Networks(args) => networks::run(&args),
-        Command::Demo {
-            out,
-            people,
-            days,
-            seed,
-        } => demo(&out, people, days, seed, terminal),
+        Command::Demo { out, world } => demo(&out, &world, terminal),
         Command::Train {
             dataset,
             model,
@@ -395,10 +386,10 @@ fn rss_bytes() -> u64 {
 }
 
 /// Generate → scan → networks → eval, into `out`.
-fn demo(out: &Path, people: u32, days: u32, seed: u64, terminal: bool) -> Result<()> {
+fn demo(out: &Path, world: &generate::World, terminal: bool) -> Result<()> {
     let data = out.join("data");
     println!("== finmon generate {}", data.display());
-    generate::run(&generate::Args::demo(data.clone(), people, days, seed))?;
+    generate::run(&generate::Args::demo(data.clone(), world))?;
     println!("== finmon scan {}", data.display());
     let scanned = out.join("scan");
     scan(

@@ -377,25 +377,10 @@ impl TemporalGraph {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use finmon_model::tx::TxCore;
-    use finmon_model::{Currency, Decimal, Kzt, TxKind};
 
     /// A store of `(time, from, to, tenge)` rows, in the order given.
     pub(crate) fn store(rows: &[(i64, u32, u32, i64)]) -> Transactions {
-        let mut t = Transactions::new();
-        for (i, &(ts, from, to, tenge)) in rows.iter().enumerate() {
-            t.ids.push(&format!("T{i}"));
-            t.push(TxCore {
-                ts: Timestamp(ts),
-                from,
-                to,
-                kind: TxKind::Transfer,
-                amount: Decimal::new(tenge, 0),
-                currency: Currency::KZT,
-                amount_kzt: Kzt::from_tenge(tenge),
-            });
-        }
-        t
+        Transactions::transfers(rows)
     }
 
     fn rows(e: Edges<'_>) -> Vec<(u32, u32, i64)> {

@@ -96,7 +96,6 @@ pub trait Booster {
 pub struct ForustBooster {
     members: Vec<GradientBooster>,
     params: Params,
-    threads: usize,
 }
 
 impl ForustBooster {
@@ -108,8 +107,10 @@ impl ForustBooster {
         }
         Ok(ForustBooster {
             members: Vec::new(),
-            params: p.clone(),
-            threads: p.threads.max(1),
+            params: Params {
+                threads: p.threads.max(1),
+                ..p.clone()
+            },
         })
     }
 
@@ -151,11 +152,10 @@ impl ForustBooster {
         Ok(ForustBooster {
             params: Params {
                 bag: members.len(),
-                threads,
+                threads: threads.max(1),
                 ..Params::default()
             },
             members,
-            threads: threads.max(1),
         })
     }
 
@@ -164,7 +164,7 @@ impl ForustBooster {
         let m = Matrix::new(&x.data, x.rows, x.cols);
         let mut sum = vec![0.0; x.rows];
         for b in &self.members {
-            for (s, v) in sum.iter_mut().zip(b.predict(&m, self.threads > 1)) {
+            for (s, v) in sum.iter_mut().zip(b.predict(&m, self.params.threads > 1)) {
                 *s += v;
             }
         }
@@ -210,7 +210,8 @@ impl Booster for ForustBooster {
         let m = Matrix::new(&x.data, x.rows, x.cols);
         let mut sum: Vec<f64> = Vec::new();
         for b in &self.members {
-            let c = b.predict_contributions(&m, ContributionsMethod::Shapley, self.threads > 1);
+            let c =
+                b.predict_contributions(&m, ContributionsMethod::Shapley, self.params.threads > 1);
             if sum.is_empty() {
                 sum = c;
             } else {

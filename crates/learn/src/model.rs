@@ -60,6 +60,15 @@ fn check_names(expected: &[String], m: &FeatureMatrix) -> Result<(), LearnError>
     Ok(())
 }
 
+/// Probabilities of the given rows, computed in blocks so that memory stays small.
+fn predict(b: &ForustBooster, m: &FeatureMatrix, rows: &[usize]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(rows.len());
+    for block in rows.chunks(1 << 16) {
+        out.extend(b.predict(&Dense::from_rows(m, block)));
+    }
+    out
+}
+
 /// A booster trained on the given rows of `m`.
 fn fit(
     m: &FeatureMatrix,
@@ -186,11 +195,8 @@ impl Model {
             return Ok(Cow::Borrowed(m));
         };
         check_names(&self.features.names(), m)?;
-        let mut p = Vec::with_capacity(m.rows);
         let all: Vec<usize> = (0..m.rows).collect();
-        for block in all.chunks(1 << 16) {
-            p.extend(first.predict(&Dense::from_rows(m, block)));
-        }
+        let p = predict(first, m, &all);
         let full = stack::with_neighbours(graph, &self.features, m, &p);
         check_names(&self.names, &full)?;
         Ok(Cow::Owned(full))
@@ -204,14 +210,10 @@ impl Model {
         check_names(&self.names, m)
     }
 
-    /// Probabilities of the given rows, computed in blocks so that memory stays small.
+    /// Probabilities of the given rows.
     pub fn score(&self, m: &FeatureMatrix, rows: &[usize]) -> Result<Vec<f64>, LearnError> {
         self.check(m)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for block in rows.chunks(1 << 16) {
-            out.extend(self.booster.predict(&Dense::from_rows(m, block)));
-        }
-        Ok(out)
+        Ok(predict(&self.booster, m, rows))
     }
 
     /// Per row, the `k` features that raised its log-odds the most (tree SHAP), largest first,

@@ -216,30 +216,19 @@ mod tests {
 #[cfg(test)]
 mod by_hand {
     use super::*;
-    use finmon_model::tx::TxCore;
-    use finmon_model::{Currency, Decimal, Kzt, Timestamp, Transactions, TxKind};
+    use finmon_model::Transactions;
 
     const D: i64 = 86_400;
 
     #[test]
     fn neighbour_maxima_by_hand() {
         // 0 → 1 (day 1), 1 → 2 (day 2), 1 → 3 (day 3), 4 → 2 (day 20).
-        let mut t = Transactions::new();
-        for (i, &(day, from, to)) in [(1, 0, 1), (2, 1, 2), (3, 1, 3), (20, 4, 2)]
-            .iter()
-            .enumerate()
-        {
-            t.ids.push(&format!("T{i}"));
-            t.push(TxCore {
-                ts: Timestamp(day * D),
-                from,
-                to,
-                kind: TxKind::Transfer,
-                amount: Decimal::new(100, 0),
-                currency: Currency::KZT,
-                amount_kzt: Kzt::from_tenge(100),
-            });
-        }
+        let t = Transactions::transfers(&[
+            (D, 0, 1, 100),
+            (2 * D, 1, 2, 100),
+            (3 * D, 1, 3, 100),
+            (20 * D, 4, 2, 100),
+        ]);
         let g = TemporalGraph::build(&t).unwrap();
         let p = [0.5, 0.9, 0.2, 0.99];
         let logit = |p: f64| (p / (1.0 - p)).ln() as f32;

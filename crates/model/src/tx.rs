@@ -546,6 +546,25 @@ impl Transactions {
         self.ts.is_empty()
     }
 
+    /// A store of tenge transfers `(time in seconds, from, to, whole tenge)`, ids `T0`, `T1`, …
+    /// in the order given: the hand-built graphs of tests and examples.
+    pub fn transfers(rows: &[(i64, u32, u32, i64)]) -> Transactions {
+        let mut t = Transactions::new();
+        for (i, &(ts, from, to, tenge)) in rows.iter().enumerate() {
+            t.ids.push(&format!("T{i}"));
+            t.push(TxCore {
+                ts: Timestamp(ts),
+                from,
+                to,
+                kind: TxKind::Transfer,
+                amount: Decimal::new(tenge, 0),
+                currency: Currency::KZT,
+                amount_kzt: Kzt::from_tenge(tenge),
+            });
+        }
+        t
+    }
+
     /// Appends a row's required fields. Optional columns are set with the `set_*` methods for the
     /// same row *before* this call (they take the row index `len()`).
     pub fn push(&mut self, core: TxCore) {
