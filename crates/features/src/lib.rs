@@ -11,7 +11,7 @@
 //! |---|---|
 //! | `src.*`, `dst.*` | the sender's and the receiver's activity in the window: edges out and in (`out_cnt`, `in_cnt`), distinct counterparties (`out_nbrs`, `in_nbrs`: fan-out and fan-in), first contacts among them (`out_new`, `in_new`), tenge moved (`out_sum`, `in_sum`, as `ln(1 + KZT)`), `balance` (in − out)/(in + out) (pass-through is near 0), `through` = min(in, out counterparties) (a gather-scatter hub), `same_amt` (edges in the same direction with exactly this amount), `amt_ratio` (this amount over their mean), time since the previous in- and out-edge (`prev_in_gap`, `prev_out_gap`) and, offline, to the next (`next_in_gap`, `next_out_gap`), as fractions of the window |
 //! | `src.pair_fwd`, `src.pair_rev` | edges `u → v` and `v → u` in the window |
-//! | `cycL` | simple cycles of `L` accounts through the edge, all edges in the window (any hop order) |
+//! | `cycL` | simple cycles of `L` accounts through the edge among novel edges, in any hop order: offline, those spanning at most `W` (each found once, from its earliest edge, and counted on all its edges); online, those whose edges all lie in `[t - W, t]` (so only the cycle's last edge counts it) |
 //! | `sg_scatter`, `sg_gather` | scatter-gather through the edge: the most other intermediates that share this edge's source and a sink (edge as the scatter hop), or its sink and a source (edge as the gather hop) |
 //!
 //! and once per row: `amount` (`ln(1 + KZT)`), `kind`, `foreign` (not in tenge), `hour`,
@@ -416,13 +416,14 @@ fn fill(
                 layout.shape[wi][gi],
                 w,
                 t_from,
-                gi == 1,
+                (gi == 1).then_some(&novel[..]),
             );
         }
     }
 }
 
-/// The scatter-gather (and cycle) columns of one (graph, window) block, searched in `win`.
+/// The scatter-gather (and, given the novel rows the graph `win` holds, cycle) columns of one
+/// (graph, window) block, searched in `win`.
 #[allow(clippy::too_many_arguments)]
 fn shapes(
     graph: &TemporalGraph,
@@ -433,39 +434,82 @@ fn shapes(
     base: usize,
     w: i64,
     t_from: i64,
-    with_cycles: bool,
+    cycles_of: Option<&[bool]>,
 ) {
     let rows = txs.len();
     let n = graph.n_vertices();
-    let lens = if with_cycles {
-        cfg.max_cycle_len - 1
-    } else {
-        0
+    let lens = cycles_of.map_or(0, |_| cfg.max_cycle_len - 1);
+    let threads = cfg.threads.max(1);
+    let chunks = rows.div_ceil(ROW_CHUNK);
+    let chunk = |c: usize| c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(rows);
+    let wanted =
+        |r: usize| txs.ts[r].0 >= t_from && txs.from[r] != NO_ACCOUNT && txs.to[r] != NO_ACCOUNT;
+    let bounds = |t0: i64, t1: i64| structure::Bounds {
+        t0,
+        t1,
+        hub: cfg.hub_degree,
+        budget: cfg.search_budget,
     };
-    par_chunks(
-        cfg.threads.max(1),
-        rows.div_ceil(ROW_CHUNK),
-        &|| (structure::Scratch::new(n), vec![0u32; lens]),
-        &|(s, counts), c| {
-            for r in c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(rows) {
-                let (u, v, t) = (txs.from[r], txs.to[r], txs.ts[r].0);
-                if t < t_from || u == NO_ACCOUNT || v == NO_ACCOUNT {
+    // Offline, each cycle is found once, from its earliest edge, and counted on every edge of
+    // it: a search per edge would find a cycle of L edges L times, in a window twice as wide.
+    let rooted = cycles_of.filter(|_| cfg.mode == Mode::Offline);
+    if let Some(novel) = rooted {
+        par_chunks(threads, chunks, &|| (), &|_, c| {
+            for r in chunk(c).filter(|&r| wanted(r)) {
+                (0..lens).for_each(|j| cols.start_count(base + j, r));
+            }
+        });
+        par_chunks(threads, chunks, &|| structure::Scratch::new(n), &|s, c| {
+            for r in chunk(c) {
+                let t = txs.ts[r].0;
+                // Cycles rooted up to a window before t_from reach rows after it.
+                if !novel[r] || t < t_from.saturating_sub(w) {
                     continue;
                 }
-                let b = structure::Bounds {
-                    t0: t.saturating_sub(w),
-                    t1: match cfg.mode {
+                let root = structure::Root {
+                    row: r as u32,
+                    u: txs.from[r],
+                    v: txs.to[r],
+                    t,
+                };
+                let b = bounds(t, t.saturating_add(w));
+                structure::rooted_cycles(win, root, cfg.max_cycle_len, b, s, &mut |on| {
+                    let col = base + on.len() - 2;
+                    for &x in on {
+                        if txs.ts[x as usize].0 >= t_from {
+                            cols.add_count(col, x as usize);
+                        }
+                    }
+                });
+            }
+        });
+        par_chunks(threads, chunks, &|| (), &|_, c| {
+            for r in chunk(c).filter(|&r| wanted(r)) {
+                (0..lens).for_each(|j| cols.count_to_value(base + j, r));
+            }
+        });
+    }
+    par_chunks(
+        threads,
+        chunks,
+        &|| (structure::Scratch::new(n), vec![0u32; lens]),
+        &|(s, counts), c| {
+            for r in chunk(c).filter(|&r| wanted(r)) {
+                let (u, v, t) = (txs.from[r], txs.to[r], txs.ts[r].0);
+                let b = bounds(
+                    t.saturating_sub(w),
+                    match cfg.mode {
                         Mode::Offline => t.saturating_add(w),
                         Mode::Online => t,
                     },
-                    hub: cfg.hub_degree,
-                    budget: cfg.search_budget,
-                };
-                if with_cycles {
+                );
+                // Online, a row sees only the past, so a cycle is counted by its last edge
+                // alone: the search per row is already once per cycle.
+                if cycles_of.is_some() && rooted.is_none() {
                     structure::cycles(win, u, v, b, s, counts);
-                }
-                for (j, &k) in counts.iter().enumerate() {
-                    cols.set(base + j, r, k as f32);
+                    for (j, &k) in counts.iter().enumerate() {
+                        cols.set(base + j, r, k as f32);
+                    }
                 }
                 let (sc, ga) = structure::scatter_gather(win, u, v, b, s);
                 cols.set(base + lens, r, sc as f32);

@@ -38,6 +38,28 @@ impl Cols {
         self.cells[col * self.rows + row].store(v.to_bits(), Ordering::Relaxed);
     }
 
+    /// Counting cells: after `start_count` a cell holds an integer (not `f32` bits) until
+    /// `count_to_value` turns it into the `f32` of that count. Lets threads add to cells of
+    /// rows they do not own (a cycle adds to each of its edges).
+    #[inline]
+    pub fn start_count(&self, col: usize, row: usize) {
+        self.cells[col * self.rows + row].store(0, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub fn add_count(&self, col: usize, row: usize) {
+        self.cells[col * self.rows + row].fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub fn count_to_value(&self, col: usize, row: usize) {
+        let c = &self.cells[col * self.rows + row];
+        c.store(
+            (c.load(Ordering::Relaxed) as f32).to_bits(),
+            Ordering::Relaxed,
+        );
+    }
+
     /// The finished matrix, column-major. Reuses the allocation (same size and alignment).
     pub fn into_values(self) -> Vec<f32> {
         self.cells

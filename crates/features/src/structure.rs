@@ -21,6 +21,8 @@ pub(crate) struct Scratch {
     counted: Vec<u32>,
     buf: Vec<u32>,
     queue: Vec<u32>,
+    /// The rows of the cycle being walked, root first ([`rooted_cycles`]).
+    path: Vec<u32>,
 }
 
 impl Scratch {
@@ -36,6 +38,7 @@ impl Scratch {
             counted: Vec::new(),
             buf: Vec::new(),
             queue: Vec::new(),
+            path: Vec::new(),
         }
     }
 
@@ -214,6 +217,153 @@ fn walk(
         s.on_path[y as usize] = false;
     }
     s.buf.truncate(start);
+}
+
+/// The earliest edge of the cycles [`rooted_cycles`] looks for: transaction row `row`, `u → v`
+/// at time `t`. Every other edge of such a cycle comes after it: later, or at the same second
+/// with a higher row. The tie rule only picks one root per cycle; which one does not change
+/// what is counted.
+#[derive(Clone, Copy)]
+pub(crate) struct Root {
+    pub row: u32,
+    pub u: u32,
+    pub v: u32,
+    pub t: i64,
+}
+
+impl Root {
+    fn before(&self, ts: i64, tx: u32) -> bool {
+        ts > self.t || (ts == self.t && tx > self.row)
+    }
+}
+
+/// Offline cycle counting, each cycle once: calls `hit(rows)` for every simple cycle of at most
+/// `max_len` edges whose earliest edge is `root` and whose other edges all lie in
+/// `[b.t0, b.t1]` (the caller passes `[t, t + W]`, so a cycle spans at most `W`). `rows` are
+/// the cycle's transaction rows, the root first.
+///
+/// Cycles are sequences of edges, so parallel edges make distinct cycles; the features search
+/// the novel graph, which has at most one edge per ordered pair. The same meet in the middle as
+/// [`cycles`]: a reverse ball from `u` half as deep, then a walk from `v` that must end in it.
+/// Hubs are not walked through and the search stops after `b.budget` edge visits.
+pub(crate) fn rooted_cycles(
+    g: &TemporalGraph,
+    root: Root,
+    max_len: usize,
+    b: Bounds,
+    s: &mut Scratch,
+    hit: &mut dyn FnMut(&[u32]),
+) {
+    let (u, v) = (root.u, root.v);
+    if u == v || max_len < 2 {
+        return;
+    }
+    let reach = (max_len - 1).div_ceil(2);
+    let mut visits = 0usize;
+    s.dist[u as usize] = 0;
+    s.touched.push(u);
+    s.queue.clear();
+    s.queue.push(u);
+    let mut head = 0;
+    let mut complete = true;
+    while head < s.queue.len() {
+        if visits >= b.budget {
+            complete = false;
+            break;
+        }
+        let x = s.queue[head];
+        head += 1;
+        let d = s.dist[x as usize];
+        if usize::from(d) >= reach {
+            continue;
+        }
+        let e = g.in_edges_in(x, b.t0, b.t1);
+        if e.len() > b.hub && x != u {
+            continue;
+        }
+        visits += e.len();
+        for (&p, (&ts, &tx)) in e.nbr.iter().zip(e.ts.iter().zip(e.tx)) {
+            if root.before(ts, tx) && s.dist[p as usize] == u8::MAX {
+                s.dist[p as usize] = d + 1;
+                s.touched.push(p);
+                s.queue.push(p);
+            }
+        }
+    }
+    let beyond = if complete { reach + 1 } else { usize::MAX / 2 };
+    if hops_needed(s.dist[v as usize], beyond) < max_len {
+        s.on_path[u as usize] = true;
+        s.on_path[v as usize] = true;
+        s.path.clear();
+        s.path.push(root.row);
+        let mut budget = b.budget.saturating_sub(visits).max(b.budget / 2);
+        let mut walk = RootedWalk {
+            g,
+            root,
+            max_len,
+            beyond,
+            b,
+            budget: &mut budget,
+            hit,
+        };
+        walk.from(v, 1, s);
+        s.on_path[u as usize] = false;
+        s.on_path[v as usize] = false;
+    }
+    for &x in &s.touched {
+        s.dist[x as usize] = u8::MAX;
+    }
+    s.touched.clear();
+}
+
+/// The depth-first half of [`rooted_cycles`].
+struct RootedWalk<'a, 'h> {
+    g: &'a TemporalGraph,
+    root: Root,
+    max_len: usize,
+    beyond: usize,
+    b: Bounds,
+    budget: &'a mut usize,
+    hit: &'h mut dyn FnMut(&[u32]),
+}
+
+impl RootedWalk<'_, '_> {
+    /// Walks on from `x`, the cycle having `hops` edges so far (rows in `s.path`).
+    fn from(&mut self, x: u32, hops: usize, s: &mut Scratch) {
+        let e = self.g.out_edges_in(x, self.b.t0, self.b.t1);
+        if e.len() > self.b.hub {
+            return;
+        }
+        if e.len() > *self.budget {
+            *self.budget = 0;
+            return;
+        }
+        *self.budget -= e.len();
+        for (&y, (&ts, &tx)) in e.nbr.iter().zip(e.ts.iter().zip(e.tx)) {
+            if !self.root.before(ts, tx) {
+                continue;
+            }
+            if y == self.root.u {
+                s.path.push(tx);
+                (self.hit)(&s.path);
+                s.path.pop();
+                continue;
+            }
+            if s.on_path[y as usize]
+                || hops + 1 + hops_needed(s.dist[y as usize], self.beyond) > self.max_len
+            {
+                continue;
+            }
+            if *self.budget == 0 {
+                break;
+            }
+            s.on_path[y as usize] = true;
+            s.path.push(tx);
+            self.from(y, hops + 1, s);
+            s.path.pop();
+            s.on_path[y as usize] = false;
+        }
+    }
 }
 
 /// Scatter-gather through `u → v`, both ways round: (as the scatter hop) the most other
