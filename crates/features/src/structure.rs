@@ -4,7 +4,7 @@
 //! the hub limit are not walked through, and each search stops after a budget of edge visits, so
 //! a row costs at most a fixed amount of work and the counts are lower bounds on a dense graph.
 
-use finmon_graph::TemporalGraph;
+use finmon_graph::{Edges, TemporalGraph};
 
 /// Per-thread scratch for the searches, sized by the vertex count and left clean after each.
 pub(crate) struct Scratch {
@@ -232,8 +232,10 @@ pub(crate) struct Root {
 }
 
 impl Root {
-    fn before(&self, ts: i64, tx: u32) -> bool {
-        ts > self.t || (ts == self.t && tx > self.row)
+    /// Whether edge `i` of `e` comes after the root (its row is read only on a tie in time).
+    fn after(&self, e: &Edges<'_>, i: usize) -> bool {
+        let ts = e.ts[i];
+        ts > self.t || (ts == self.t && e.tx[i] > self.row)
     }
 }
 
@@ -256,6 +258,13 @@ pub(crate) fn rooted_cycles(
 ) {
     let (u, v) = (root.u, root.v);
     if u == v || max_len < 2 {
+        return;
+    }
+    // Most roots close nothing because u is paid by no one, or v pays no one, after the root:
+    // two lookups spare the ball and a walk that could never end.
+    let (ins, outs) = (g.in_edges_in(u, b.t0, b.t1), g.out_edges_in(v, b.t0, b.t1));
+    let any_after = |e: &Edges<'_>| (0..e.len()).any(|i| root.after(e, i));
+    if !any_after(&ins) || !any_after(&outs) {
         return;
     }
     let reach = (max_len - 1).div_ceil(2);
@@ -282,8 +291,8 @@ pub(crate) fn rooted_cycles(
             continue;
         }
         visits += e.len();
-        for (&p, (&ts, &tx)) in e.nbr.iter().zip(e.ts.iter().zip(e.tx)) {
-            if root.before(ts, tx) && s.dist[p as usize] == u8::MAX {
+        for (i, &p) in e.nbr.iter().enumerate() {
+            if root.after(&e, i) && s.dist[p as usize] == u8::MAX {
                 s.dist[p as usize] = d + 1;
                 s.touched.push(p);
                 s.queue.push(p);
@@ -339,12 +348,12 @@ impl RootedWalk<'_, '_> {
             return;
         }
         *self.budget -= e.len();
-        for (&y, (&ts, &tx)) in e.nbr.iter().zip(e.ts.iter().zip(e.tx)) {
-            if !self.root.before(ts, tx) {
+        for (i, &y) in e.nbr.iter().enumerate() {
+            if !self.root.after(&e, i) {
                 continue;
             }
             if y == self.root.u {
-                s.path.push(tx);
+                s.path.push(e.tx[i]);
                 (self.hit)(&s.path);
                 s.path.pop();
                 continue;
@@ -358,7 +367,7 @@ impl RootedWalk<'_, '_> {
                 break;
             }
             s.on_path[y as usize] = true;
-            s.path.push(tx);
+            s.path.push(e.tx[i]);
             self.from(y, hops + 1, s);
             s.path.pop();
             s.on_path[y as usize] = false;
@@ -400,10 +409,16 @@ fn one_side(g: &TemporalGraph, a: u32, v: u32, forward: bool, b: Bounds, s: &mut
         return 0;
     }
     let ends = s.next_gen();
+    let mut sinks = false;
     for &w in ve.nbr {
         if w != a && w != v {
             s.stamp[w as usize] = ends;
+            sinks = true;
         }
+    }
+    // No sink to gather at: nothing to count, so the intermediates need not be read.
+    if !sinks {
+        return 0;
     }
     let mut visits = ve.len() + ae.len();
     let mut best = 0u32;
