@@ -396,44 +396,80 @@ pub(crate) fn scatter_gather(
 
 /// `forward`: the most intermediates `x != v` with `a → x → w` and `v → w` for one sink `w`.
 /// Backward: the same on reversed edges (`a` is the sink, `v` the intermediate `u`).
+///
+/// The count is made from the smaller side: from the intermediates (their edges onwards) when
+/// they are fewer than the sinks, else from the sinks (their edges back). A busy sender paying
+/// a receiver with one sink then costs one lookup, not one per account it pays. Hubs are not
+/// walked through on the side walked (intermediates' edges onwards, or sinks' edges back).
 fn one_side(g: &TemporalGraph, a: u32, v: u32, forward: bool, b: Bounds, s: &mut Scratch) -> u32 {
-    let edges = |x: u32| {
+    let onwards = |x: u32| {
         if forward {
             g.out_edges_in(x, b.t0, b.t1)
         } else {
             g.in_edges_in(x, b.t0, b.t1)
         }
     };
-    let (ve, ae) = (edges(v), edges(a));
+    let (ve, ae) = (onwards(v), onwards(a));
     if ve.is_empty() || ve.len() > b.hub || ae.len() > b.hub {
         return 0;
     }
     let ends = s.next_gen();
-    let mut sinks = false;
+    s.buf.clear();
     for &w in ve.nbr {
-        if w != a && w != v {
+        if w != a && w != v && s.stamp[w as usize] != ends {
             s.stamp[w as usize] = ends;
-            sinks = true;
+            s.buf.push(w);
         }
     }
     // No sink to gather at: nothing to count, so the intermediates need not be read.
-    if !sinks {
+    if s.buf.is_empty() {
         return 0;
     }
-    let mut visits = ve.len() + ae.len();
-    let mut best = 0u32;
+    // Each intermediate once, however many edges a has to it.
     for &x in ae.nbr {
-        if x == v || x == a || s.on_path[x as usize] || visits >= b.budget {
-            continue;
+        if x != v && x != a && !s.on_path[x as usize] {
+            s.on_path[x as usize] = true;
+            s.touched.push(x);
         }
-        // Each intermediate once, however many edges a has to it.
-        s.on_path[x as usize] = true;
-        s.touched.push(x);
-        let xe = edges(x);
+    }
+    let mut visits = ve.len() + ae.len();
+    let best = if s.touched.len() <= s.buf.len() {
+        from_intermediates(g, forward, ends, b, s, &mut visits)
+    } else {
+        from_sinks(g, forward, b, s, &mut visits)
+    };
+    for &x in &s.touched {
+        s.on_path[x as usize] = false;
+    }
+    s.touched.clear();
+    s.buf.clear();
+    best
+}
+
+/// [`one_side`] from the intermediates (`s.touched`; sinks stamped `ends`).
+fn from_intermediates(
+    g: &TemporalGraph,
+    forward: bool,
+    ends: u32,
+    b: Bounds,
+    s: &mut Scratch,
+    visits: &mut usize,
+) -> u32 {
+    let mut best = 0u32;
+    for i in 0..s.touched.len() {
+        if *visits >= b.budget {
+            break;
+        }
+        let x = s.touched[i];
+        let xe = if forward {
+            g.out_edges_in(x, b.t0, b.t1)
+        } else {
+            g.in_edges_in(x, b.t0, b.t1)
+        };
         if xe.len() > b.hub {
             continue;
         }
-        visits += xe.len();
+        *visits += xe.len();
         for &w in xe.nbr {
             if w == x || s.stamp[w as usize] != ends || s.who[w as usize] == x {
                 continue;
@@ -453,9 +489,46 @@ fn one_side(g: &TemporalGraph, a: u32, v: u32, forward: bool, b: Bounds, s: &mut
         s.who[w as usize] = u32::MAX;
     }
     s.counted.clear();
-    for &x in &s.touched {
-        s.on_path[x as usize] = false;
+    best
+}
+
+/// [`one_side`] from the sinks (`s.buf`; intermediates marked `on_path`).
+fn from_sinks(
+    g: &TemporalGraph,
+    forward: bool,
+    b: Bounds,
+    s: &mut Scratch,
+    visits: &mut usize,
+) -> u32 {
+    let mut best = 0u32;
+    for i in 0..s.buf.len() {
+        if *visits >= b.budget {
+            break;
+        }
+        let w = s.buf[i];
+        let we = if forward {
+            g.in_edges_in(w, b.t0, b.t1)
+        } else {
+            g.out_edges_in(w, b.t0, b.t1)
+        };
+        if we.len() > b.hub {
+            continue;
+        }
+        *visits += we.len();
+        let mut c = 0u32;
+        for &x in we.nbr {
+            // Each intermediate once per sink, however many edges it has to it.
+            if x != w && s.on_path[x as usize] && s.who[x as usize] != w {
+                s.who[x as usize] = w;
+                s.counted.push(x);
+                c += 1;
+            }
+        }
+        best = best.max(c);
     }
-    s.touched.clear();
+    for &x in &s.counted {
+        s.who[x as usize] = u32::MAX;
+    }
+    s.counted.clear();
     best
 }
