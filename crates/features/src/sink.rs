@@ -1,45 +1,49 @@
 //! The matrix under construction: column-major cells that worker threads fill at disjoint
-//! positions. Each cell is an `AtomicU32` holding an `f32`'s bits, so that threads can write
-//! their own rows of a shared matrix without `unsafe`; a relaxed store is a plain store on the
-//! machines finmon runs on.
+//! positions. Each cell is an `AtomicU16` holding an `f16`'s bits (the matrix is stored in 16
+//! bits, see [`crate::FeatureMatrix`]), so that threads can write their own rows of a shared
+//! matrix without `unsafe`; a relaxed store is a plain store on the machines finmon runs on.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use half::f16;
+use std::sync::atomic::{AtomicU16, Ordering};
 
 pub(crate) struct Cols {
     rows: usize,
-    cells: Vec<AtomicU32>,
+    cells: Vec<AtomicU16>,
 }
+
+/// The largest count a counting cell holds (the largest finite `f16`).
+const MAX_COUNT: u16 = 65_504;
 
 impl Cols {
     /// A `rows × cols` matrix of NaN (missing).
     pub fn new(rows: usize, cols: usize) -> Cols {
-        let nan = f32::NAN.to_bits();
+        let nan = f16::NAN.to_bits();
         Cols {
             rows,
-            cells: (0..rows * cols).map(|_| AtomicU32::new(nan)).collect(),
+            cells: (0..rows * cols).map(|_| AtomicU16::new(nan)).collect(),
         }
     }
 
     /// A matrix of `rows` rows whose first rows are copied from `old` (column-major, `old_rows`
     /// rows); the rest are NaN.
-    pub fn grown(old: &[f32], old_rows: usize, rows: usize, cols: usize) -> Cols {
-        let nan = f32::NAN.to_bits();
+    pub fn grown(old: &[f16], old_rows: usize, rows: usize, cols: usize) -> Cols {
+        let nan = f16::NAN.to_bits();
         let mut cells = Vec::with_capacity(rows * cols);
         for c in 0..cols {
             let col = &old[c * old_rows..(c + 1) * old_rows];
-            cells.extend(col.iter().map(|v| AtomicU32::new(v.to_bits())));
-            cells.extend((old_rows..rows).map(|_| AtomicU32::new(nan)));
+            cells.extend(col.iter().map(|v| AtomicU16::new(v.to_bits())));
+            cells.extend((old_rows..rows).map(|_| AtomicU16::new(nan)));
         }
         Cols { rows, cells }
     }
 
     #[inline]
     pub fn set(&self, col: usize, row: usize, v: f32) {
-        self.cells[col * self.rows + row].store(v.to_bits(), Ordering::Relaxed);
+        self.cells[col * self.rows + row].store(f16::from_f32(v).to_bits(), Ordering::Relaxed);
     }
 
-    /// Counting cells: after `start_count` a cell holds an integer (not `f32` bits) until
-    /// `count_to_value` turns it into the `f32` of that count. Lets threads add to cells of
+    /// Counting cells: after `start_count` a cell holds an integer (not `f16` bits), saturating
+    /// at the largest `f16`, until `count_to_value` turns it into the value of that count. Lets threads add to cells of
     /// rows they do not own (a cycle adds to each of its edges).
     #[inline]
     pub fn start_count(&self, col: usize, row: usize) {
@@ -48,23 +52,26 @@ impl Cols {
 
     #[inline]
     pub fn add_count(&self, col: usize, row: usize) {
-        self.cells[col * self.rows + row].fetch_add(1, Ordering::Relaxed);
+        // A failed update means the count is at its cap already.
+        let _ = self.cells[col * self.rows + row].fetch_update(
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+            |c| (c < MAX_COUNT).then_some(c + 1),
+        );
     }
 
     #[inline]
     pub fn count_to_value(&self, col: usize, row: usize) {
         let c = &self.cells[col * self.rows + row];
-        c.store(
-            (c.load(Ordering::Relaxed) as f32).to_bits(),
-            Ordering::Relaxed,
-        );
+        let n = f16::from_f32(f32::from(c.load(Ordering::Relaxed)));
+        c.store(n.to_bits(), Ordering::Relaxed);
     }
 
     /// The finished matrix, column-major. Reuses the allocation (same size and alignment).
-    pub fn into_values(self) -> Vec<f32> {
+    pub fn into_values(self) -> Vec<f16> {
         self.cells
             .into_iter()
-            .map(|a| f32::from_bits(a.into_inner()))
+            .map(|a| f16::from_bits(a.into_inner()))
             .collect()
     }
 }

@@ -20,8 +20,7 @@ impl Dense {
     pub fn from_rows(m: &FeatureMatrix, rows: &[usize]) -> Dense {
         let mut data = Vec::with_capacity(rows.len() * m.n_cols());
         for c in 0..m.n_cols() {
-            let col = m.column(c);
-            data.extend(rows.iter().map(|&r| f64::from(col[r])));
+            data.extend(rows.iter().map(|&r| f64::from(m.get(r, c))));
         }
         Dense {
             rows: rows.len(),

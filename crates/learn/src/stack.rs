@@ -186,14 +186,7 @@ pub fn with_neighbours(
     probabilities: &[f64],
 ) -> FeatureMatrix {
     let extra = neighbour_columns(graph, cfg, m.rows, probabilities);
-    let mut values = Vec::with_capacity((m.n_cols() * m.rows) + extra.len());
-    for c in 0..m.n_cols() {
-        values.extend_from_slice(m.column(c));
-    }
-    values.extend_from_slice(&extra);
-    let mut all = m.names.clone();
-    all.extend(names(cfg));
-    FeatureMatrix::from_columns(all, m.rows, values)
+    m.with_columns(&names(cfg), &extra)
         .expect("the neighbour block has one column of rows per name")
 }
 
