@@ -1,4 +1,4 @@
-//! `features_bench DATASET_DIR [offline|online] [WINDOW_DAYS ...] [--max-cycle-len N] [--csv OUT]`: loads a dataset,
+//! `features_bench DATASET_DIR [offline|online] [WINDOW_DAYS ...] [--max-cycle-len N] [--hub-degree N] [--search-budget N] [--csv OUT]`: loads a dataset,
 //! builds the temporal graph, computes every feature and prints seconds, edges per second and
 //! bytes per edge of each stage; with `--csv`, also writes the matrix with each row's label
 //! (`label`, `typology`) and day for offline analysis.
@@ -36,15 +36,20 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => None,
     };
-    let mut max_cycle_len = None;
-    if let Some(i) = args.iter().position(|a| a == "--max-cycle-len") {
+    let mut number = |flag: &str| -> Result<Option<usize>, Box<dyn std::error::Error>> {
+        let Some(i) = args.iter().position(|a| a == flag) else {
+            return Ok(None);
+        };
         let n: usize = args
             .get(i + 1)
-            .ok_or("--max-cycle-len needs a number")?
+            .ok_or(format!("{flag} needs a number"))?
             .parse()?;
-        max_cycle_len = Some(n);
         args.drain(i..i + 2);
-    }
+        Ok(Some(n))
+    };
+    let max_cycle_len = number("--max-cycle-len")?;
+    let hub = number("--hub-degree")?;
+    let budget = number("--search-budget")?;
     let dir = PathBuf::from(args.first().ok_or(
         "usage: features_bench DATASET_DIR [offline|online] [WINDOW_DAYS ...] [--csv OUT]",
     )?);
@@ -78,6 +83,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut cfg = FeatureConfig::new(mode, windows);
     if let Some(n) = max_cycle_len {
         cfg.max_cycle_len = n;
+    }
+    if let Some(n) = hub {
+        cfg.hub_degree = n;
+    }
+    if let Some(n) = budget {
+        cfg.search_budget = n;
     }
     let t = Instant::now();
     let m = compute(&graph, txs, &cfg)?;

@@ -411,6 +411,7 @@ fn fill(
     let horizon = cfg.windows.iter().copied().max().unwrap_or(0);
     let novel = novel::novel(graph, rows, cfg.mode, horizon, threads);
     let novel_graph = graph.filtered(&|row| novel[row as usize]);
+    let order = by_time(txs);
     for (gi, win) in [graph, &novel_graph].into_iter().enumerate() {
         for (wi, &w) in cfg.windows.iter().enumerate() {
             for (side, base) in [
@@ -434,9 +435,9 @@ fn fill(
                 });
             }
             shapes(
-                graph,
                 win,
                 txs,
+                &order,
                 cfg,
                 cols,
                 layout.shape[wi][gi],
@@ -448,13 +449,51 @@ fn fill(
     }
 }
 
+/// Rows in time order (ties by row), for the searches made block by block of time.
+fn by_time(txs: &Transactions) -> Vec<u32> {
+    let ts = &txs.ts;
+    let mut order: Vec<u32> = (0..ts.len() as u32).collect();
+    if !ts.windows(2).all(|p| p[0] <= p[1]) {
+        order.sort_unstable_by_key(|&r| (ts[r as usize], r));
+    }
+    order
+}
+
+/// Most blocks of time the searches of one (graph, window) are split into.
+const MAX_BLOCKS: i64 = 256;
+
+/// `order` (rows in time order) cut into runs that each span less than a block of time: the
+/// window, or more when the data is long enough to make that over [`MAX_BLOCKS`] blocks.
+fn time_blocks(txs: &Transactions, order: &[u32], w: i64) -> Vec<std::ops::Range<usize>> {
+    let t = |i: usize| txs.ts[order[i] as usize].0;
+    let Some(last) = order.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let span = t(last).saturating_sub(t(0));
+    let len = (w / 4).max(span / MAX_BLOCKS).max(1);
+    let mut blocks = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let end_t = t(start).saturating_add(len);
+        let end = start + order[start..].partition_point(|&r| txs.ts[r as usize].0 < end_t);
+        blocks.push(start..end);
+        start = end;
+    }
+    blocks
+}
+
 /// The scatter-gather (and, given the novel rows the graph `win` holds, cycle) columns of one
 /// (graph, window) block, searched in `win`.
+///
+/// The searches go block by block of time: each worker takes a block of rows and cuts from
+/// `win` the slice of edges those rows' windows can reach, a few times the window wide, so
+/// that the random reads of the searches land in a graph that fits in cache rather than in
+/// the whole history.
 #[allow(clippy::too_many_arguments)]
 fn shapes(
-    graph: &TemporalGraph,
     win: &TemporalGraph,
     txs: &Transactions,
+    order: &[u32],
     cfg: &FeatureConfig,
     cols: &Cols,
     base: usize,
@@ -463,11 +502,9 @@ fn shapes(
     cycles_of: Option<&[bool]>,
 ) {
     let rows = txs.len();
-    let n = graph.n_vertices();
+    let n = win.n_vertices();
     let lens = cycles_of.map_or(0, |_| cfg.max_cycle_len - 1);
     let threads = cfg.threads.max(1);
-    let chunks = rows.div_ceil(ROW_CHUNK);
-    let chunk = |c: usize| c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(rows);
     let wanted =
         |r: usize| txs.ts[r].0 >= t_from && txs.from[r] != NO_ACCOUNT && txs.to[r] != NO_ACCOUNT;
     let bounds = |t0: i64, t1: i64| structure::Bounds {
@@ -479,48 +516,56 @@ fn shapes(
     // Offline, each cycle is found once, from its earliest edge, and counted on every edge of
     // it: a search per edge would find a cycle of L edges L times, in a window twice as wide.
     let rooted = cycles_of.filter(|_| cfg.mode == Mode::Offline);
-    if let Some(novel) = rooted {
-        par_chunks(threads, chunks, &|| (), &|_, c| {
+    let row_chunks = rows.div_ceil(ROW_CHUNK);
+    let chunk = |c: usize| c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(rows);
+    if rooted.is_some() {
+        par_chunks(threads, row_chunks, &|| (), &|_, c| {
             for r in chunk(c).filter(|&r| wanted(r)) {
                 (0..lens).for_each(|j| cols.start_count(base + j, r));
             }
         });
-        par_chunks(threads, chunks, &|| structure::Scratch::new(n), &|s, c| {
-            for r in chunk(c) {
-                let t = txs.ts[r].0;
-                // Cycles rooted up to a window before t_from reach rows after it.
-                if !novel[r] || t < t_from.saturating_sub(w) {
-                    continue;
-                }
-                let root = structure::Root {
-                    row: r as u32,
-                    u: txs.from[r],
-                    v: txs.to[r],
-                    t,
-                };
-                let b = bounds(t, t.saturating_add(w));
-                structure::rooted_cycles(win, root, cfg.max_cycle_len, b, s, &mut |on| {
-                    let col = base + on.len() - 2;
-                    for &x in on {
-                        if txs.ts[x as usize].0 >= t_from {
-                            cols.add_count(col, x as usize);
-                        }
-                    }
-                });
-            }
-        });
-        par_chunks(threads, chunks, &|| (), &|_, c| {
-            for r in chunk(c).filter(|&r| wanted(r)) {
-                (0..lens).for_each(|j| cols.count_to_value(base + j, r));
-            }
-        });
     }
+    let blocks = time_blocks(txs, order, w);
     par_chunks(
         threads,
-        chunks,
+        blocks.len(),
         &|| (structure::Scratch::new(n), vec![0u32; lens]),
-        &|(s, counts), c| {
-            for r in chunk(c).filter(|&r| wanted(r)) {
+        &|(s, counts), bi| {
+            let rows_in = &order[blocks[bi].clone()];
+            let (Some(&first), Some(&last)) = (rows_in.first(), rows_in.last()) else {
+                return;
+            };
+            let (t_lo, t_hi) = (txs.ts[first as usize].0, txs.ts[last as usize].0);
+            if t_hi < t_from.saturating_sub(w) {
+                return;
+            }
+            let g = win.between(t_lo.saturating_sub(w), t_hi.saturating_add(w));
+            if let Some(novel) = rooted {
+                for &r in rows_in {
+                    let r = r as usize;
+                    let t = txs.ts[r].0;
+                    // Cycles rooted up to a window before t_from reach rows after it.
+                    if !novel[r] || t < t_from.saturating_sub(w) {
+                        continue;
+                    }
+                    let root = structure::Root {
+                        row: r as u32,
+                        u: txs.from[r],
+                        v: txs.to[r],
+                        t,
+                    };
+                    let b = bounds(t, t.saturating_add(w));
+                    structure::rooted_cycles(&g, root, cfg.max_cycle_len, b, s, &mut |on| {
+                        let col = base + on.len() - 2;
+                        for &x in on {
+                            if txs.ts[x as usize].0 >= t_from {
+                                cols.add_count(col, x as usize);
+                            }
+                        }
+                    });
+                }
+            }
+            for r in rows_in.iter().map(|&r| r as usize).filter(|&r| wanted(r)) {
                 let (u, v, t) = (txs.from[r], txs.to[r], txs.ts[r].0);
                 let b = bounds(
                     t.saturating_sub(w),
@@ -532,17 +577,24 @@ fn shapes(
                 // Online, a row sees only the past, so a cycle is counted by its last edge
                 // alone: the search per row is already once per cycle.
                 if cycles_of.is_some() && rooted.is_none() {
-                    structure::cycles(win, u, v, b, s, counts);
+                    structure::cycles(&g, u, v, b, s, counts);
                     for (j, &k) in counts.iter().enumerate() {
                         cols.set(base + j, r, k as f32);
                     }
                 }
-                let (sc, ga) = structure::scatter_gather(win, u, v, b, s);
+                let (sc, ga) = structure::scatter_gather(&g, u, v, b, s);
                 cols.set(base + lens, r, sc as f32);
                 cols.set(base + lens + 1, r, ga as f32);
             }
         },
     );
+    if rooted.is_some() {
+        par_chunks(threads, row_chunks, &|| (), &|_, c| {
+            for r in chunk(c).filter(|&r| wanted(r)) {
+                (0..lens).for_each(|j| cols.count_to_value(base + j, r));
+            }
+        });
+    }
 }
 
 #[cfg(test)]
