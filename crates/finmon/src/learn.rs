@@ -10,7 +10,7 @@ use finmon_eval::Score;
 use finmon_features::{compute, FeatureConfig, FeatureMatrix, Mode};
 use finmon_graph::{MinerConfig, Pattern, TemporalGraph};
 use finmon_ingest::{Format, Options};
-use finmon_learn::{average_precision, choose_threshold, Model, Params, Reason};
+use finmon_learn::{average_precision, choose_threshold, Model, Params, Reason, F1_TIE};
 use finmon_model::{Dataset, Finding, Label, Subject, SubjectKind, Typology};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -161,24 +161,45 @@ fn line(name: &str, s: &Score) -> String {
     )
 }
 
-/// How a model did on the validation part (`inputs` from [`Model::prepare`]): sets its
-/// threshold, and returns its best F1 and its average precision to break ties (with 50 or so
-/// laundering rows, many models reach the same best F1).
+/// How a model did on the validation part: the F1 at its threshold and the average precision.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    f1: f64,
+    ap: f64,
+}
+
+impl Fit {
+    /// Better F1, or F1 as good (within [`F1_TIE`], as for thresholds: with 50 or so
+    /// laundering rows many models reach the same F1) and better average precision.
+    fn beats(&self, other: &Fit) -> bool {
+        if (self.f1 - other.f1).abs() <= F1_TIE * self.f1.max(other.f1) {
+            self.ap > other.ap
+        } else {
+            self.f1 > other.f1
+        }
+    }
+}
+
+/// How a model did on the validation part (`inputs` from [`Model::prepare`]); sets its
+/// threshold.
 fn validate(
     model: &mut Model,
     inputs: &FeatureMatrix,
     val: &[usize],
     truth: &[bool],
-) -> Result<(f64, f64)> {
+) -> Result<Fit> {
     let scores = model.score(inputs, val)?;
     let labels: Vec<bool> = val.iter().map(|&r| truth[r]).collect();
     let th = choose_threshold(&scores, &labels);
     model.set_threshold(th);
-    Ok((th.f1, average_precision(&scores, &labels)))
+    Ok(Fit {
+        f1: th.f1,
+        ap: average_precision(&scores, &labels),
+    })
 }
 
 /// Trains one model per candidate window set on `train`, chooses the threshold on `val`, and
-/// keeps the candidate with the best validation F1 (then average precision). With `stack`,
+/// keeps the candidate that [`Fit::beats`] the others. With `stack`,
 /// then trains a stacked model on the chosen windows ([`Model::train_stacked`]) and keeps it
 /// if it does at least as well on validation. Returns the model and its final-stage inputs
 /// ([`Model::prepare`]) over every row.
@@ -190,7 +211,7 @@ fn fit_choose(
     (train, val): (&[usize], &[usize]),
     stack: bool,
 ) -> Result<(Model, FeatureMatrix, Vec<Value>)> {
-    let mut best: Option<(Model, FeatureMatrix, (f64, f64))> = None;
+    let mut best: Option<(Model, FeatureMatrix, Fit)> = None;
     let mut tried = Vec::new();
     for windows in candidate_windows(graph, ds) {
         let t = Instant::now();
@@ -207,11 +228,11 @@ fn fit_choose(
         let days: Vec<f64> = windows.iter().map(|&w| w as f64 / 86_400.0).collect();
         eprintln!(
             "  windows {days:?} days: validation P={:.3} R={:.3} F1={:.3} AP={:.3} (features {feat_secs:.1} s, training {train_secs:.1} s)",
-            th.precision, th.recall, th.f1, key.1
+            th.precision, th.recall, th.f1, key.ap
         );
         tried.push(json!({"windows_secs": windows, "validation_f1": th.f1,
-            "validation_ap": key.1, "features_secs": feat_secs, "train_secs": train_secs}));
-        if best.as_ref().is_none_or(|(_, _, b)| key > *b) {
+            "validation_ap": key.ap, "features_secs": feat_secs, "train_secs": train_secs}));
+        if best.as_ref().is_none_or(|(_, _, b)| key.beats(b)) {
             best = Some((model, m, key));
         }
     }
@@ -228,13 +249,13 @@ fn fit_choose(
     let th = stacked.threshold;
     eprintln!(
         "  stacked on those windows: validation P={:.3} R={:.3} F1={:.3} AP={:.3} (training {train_secs:.1} s)",
-        th.precision, th.recall, th.f1, skey.1
+        th.precision, th.recall, th.f1, skey.ap
     );
     tried.push(
         json!({"windows_secs": single.features.windows, "stacked": true,
-        "validation_f1": th.f1, "validation_ap": skey.1, "train_secs": train_secs}),
+        "validation_f1": th.f1, "validation_ap": skey.ap, "train_secs": train_secs}),
     );
-    Ok(if skey >= key {
+    Ok(if !key.beats(&skey) {
         (stacked, inputs, tried)
     } else {
         (single, m, tried)
