@@ -27,6 +27,7 @@ Usage: see bench/gfp/README.md.
 import argparse
 import json
 import sys
+import os
 import time
 
 import numpy as np
@@ -35,13 +36,31 @@ import pandas as pd
 SECONDS_PER_DAY = 86_400
 
 
-def load_amlsim(path):
+def load_sample_graph(path):
+    """AMLSim's sample graphs (nodes.csv labels accounts): a transfer between two labelled
+    accounts is laundering, as `finmon experiment` derives it."""
     tx = pd.read_csv(f"{path}/transactions.csv")
-    alerts = pd.read_csv(f"{path}/alert_transactions.csv")
-    tx["ts"] = pd.to_datetime(tx["tran_timestamp"]).astype("int64") // 10**9
-    tx["label"] = (tx["is_sar"].astype(str).str.lower() == "true").astype(int)
-    typ = dict(zip(alerts["tran_id"], alerts["alert_type"]))
-    tx["typology"] = tx["tran_id"].map(typ).fillna("")
+    nodes = pd.read_csv(f"{path}/nodes.csv")
+    fraud = set(nodes.loc[nodes["isFraud"] == 1, "nodeid"])
+    tx = tx.rename(columns={"sourceNodeId": "orig_acct", "targetNodeId": "bene_acct",
+                            "value": "base_amt"})
+    tx["tran_id"] = np.arange(1, len(tx) + 1)
+    tx["ts"] = tx["time"].astype("int64") * SECONDS_PER_DAY
+    tx["label"] = (tx["orig_acct"].isin(fraud) & tx["bene_acct"].isin(fraud)).astype(int)
+    tx["typology"] = np.where(tx["label"] == 1, "laundering", "")
+    return tx
+
+
+def load_amlsim(path):
+    if os.path.exists(f"{path}/nodes.csv"):
+        tx = load_sample_graph(path)
+    else:
+        tx = pd.read_csv(f"{path}/transactions.csv")
+        alerts = pd.read_csv(f"{path}/alert_transactions.csv")
+        tx["ts"] = pd.to_datetime(tx["tran_timestamp"]).astype("int64") // 10**9
+        tx["label"] = (tx["is_sar"].astype(str).str.lower() == "true").astype(int)
+        typ = dict(zip(alerts["tran_id"], alerts["alert_type"]))
+        tx["typology"] = tx["tran_id"].map(typ).fillna("")
     # Order by time; rows of one step keep their file order.
     tx = tx.sort_values(["ts", "tran_id"], kind="stable").reset_index(drop=True)
     # Dense account ids, as GFP wants vertex ids.

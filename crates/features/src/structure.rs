@@ -1,8 +1,10 @@
 //! Shapes through one edge `u → v` within its window: simple cycles by length (the paths that
-//! bring the money from `v` back to `u`) and scatter-gather (other intermediates that share this
-//! edge's source and sink). Every search is bounded: accounts with more edges in the window than
-//! the hub limit are not walked through, and each search stops after a budget of edge visits, so
-//! a row costs at most a fixed amount of work and the counts are lower bounds on a dense graph.
+//! bring the money from `v` back to `u`; offline, [`rooted_cycles`] finds each cycle once from
+//! its earliest edge, online [`cycles`] searches back from the edge) and scatter-gather (other
+//! intermediates that share this edge's source and sink). Every search is bounded: accounts
+//! with more edges in the window than the hub limit are not walked through, and each search
+//! stops after a budget of edge visits, so a row costs at most a fixed amount of work and the
+//! counts are lower bounds on a dense graph.
 
 use finmon_graph::{Edges, TemporalGraph};
 

@@ -25,6 +25,10 @@ const REASONS: usize = 3;
 const FOLDS: usize = 4;
 
 /// The transaction-level truth of a dataset: per row, its typology if labelled laundering.
+///
+/// A dataset labelled per account only (AMLSim's sample graphs label accounts, not
+/// transfers) gets its truth derived: a transfer between two labelled accounts is laundering,
+/// with the sender's typology. Said on stderr, since it is a reading of the labels.
 fn row_labels(ds: &Dataset, labels: &[Label]) -> Vec<Option<Typology>> {
     let ids = &ds.transactions.ids;
     let row_of: HashMap<String, usize> = (0..ids.len())
@@ -38,6 +42,35 @@ fn row_labels(ds: &Dataset, labels: &[Label]) -> Vec<Option<Typology>> {
             }
         }
     }
+    if out.iter().any(Option::is_some) {
+        return out;
+    }
+    let key_of: HashMap<&str, u32> = (0..ds.accounts.keys.len() as u32)
+        .map(|id| (ds.account_key(id), id))
+        .collect();
+    let mut typology: HashMap<u32, Typology> = HashMap::new();
+    for l in labels
+        .iter()
+        .filter(|l| l.subject.kind == SubjectKind::Account)
+    {
+        if let Some(&a) = key_of.get(l.subject.id.as_str()) {
+            typology.entry(a).or_insert(l.typology);
+        }
+    }
+    if typology.is_empty() {
+        return out;
+    }
+    let t = &ds.transactions;
+    for (r, o) in out.iter_mut().enumerate() {
+        if let (Some(&ty), true) = (typology.get(&t.from[r]), typology.contains_key(&t.to[r])) {
+            *o = Some(ty);
+        }
+    }
+    eprintln!(
+        "labels are per account: {} transfers between two of the {} labelled accounts taken as laundering",
+        out.iter().filter(|o| o.is_some()).count(),
+        typology.len()
+    );
     out
 }
 
