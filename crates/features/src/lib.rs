@@ -414,26 +414,20 @@ fn fill(
     let order = by_time(txs);
     for (gi, win) in [graph, &novel_graph].into_iter().enumerate() {
         for (wi, &w) in cfg.windows.iter().enumerate() {
-            for (side, base) in [
-                (Side::Src, layout.src[wi][gi]),
-                (Side::Dst, layout.dst[wi][gi]),
-            ] {
-                let target = vertex::Target {
-                    cols,
-                    base,
-                    side,
-                    mode: cfg.mode,
-                    window: w,
-                    t_from,
-                    first_contact_col: (gi == 0 && wi == 0 && side == Side::Src)
-                        .then_some(first_contact),
-                };
-                par_chunks(threads, v_chunks, &|| vertex::Scratch::new(n), &|s, c| {
-                    for x in c * VERTEX_CHUNK..((c + 1) * VERTEX_CHUNK).min(n) {
-                        vertex::sweep(graph, win, x as u32, &info, &target, s);
-                    }
-                });
-            }
+            let target = vertex::Target {
+                cols,
+                src_base: layout.src[wi][gi],
+                dst_base: layout.dst[wi][gi],
+                mode: cfg.mode,
+                window: w,
+                t_from,
+                first_contact_col: (gi == 0 && wi == 0).then_some(first_contact),
+            };
+            par_chunks(threads, v_chunks, &|| vertex::Scratch::new(n), &|s, c| {
+                for x in c * VERTEX_CHUNK..((c + 1) * VERTEX_CHUNK).min(n) {
+                    vertex::sweep(graph, win, x as u32, &info, &target, s);
+                }
+            });
             shapes(
                 win,
                 txs,

@@ -1,8 +1,8 @@
 //! Features of an endpoint: what its account did in the window around the transaction. One
-//! sweep per (account, direction, window) visits its transactions in time order and slides the
-//! window over its out- and in-edges, so each edge enters and leaves the window once: O(degree)
-//! per account however wide the window, where a query per transaction would be O(degree²) on a
-//! hub.
+//! sweep per (account, window) visits its transactions in time order, those it sent and those it
+//! received together, and slides the window over its out- and in-edges, so each edge enters and
+//! leaves the window once: O(degree) per account however wide the window, where a query per
+//! transaction would be O(degree²) on a hub.
 
 use crate::{Mode, Side};
 use finmon_graph::{Edges, TemporalGraph};
@@ -54,7 +54,9 @@ pub(crate) type AmountMap = HashMap<u64, u32, BuildHasherDefault<IdHasher>>;
 pub(crate) struct Scratch {
     cnt_out: Vec<u32>,
     cnt_in: Vec<u32>,
-    amounts: AmountMap,
+    /// Exact amounts of the out-edges and of the in-edges in the window.
+    amounts_out: AmountMap,
+    amounts_in: AmountMap,
     first_seen: Vec<(u32, i64)>,
     flags_out: Vec<bool>,
     flags_in: Vec<bool>,
@@ -65,7 +67,8 @@ impl Scratch {
         Scratch {
             cnt_out: vec![0; n],
             cnt_in: vec![0; n],
-            amounts: AmountMap::default(),
+            amounts_out: AmountMap::default(),
+            amounts_in: AmountMap::default(),
             first_seen: vec![(u32::MAX, 0); n],
             flags_out: Vec::new(),
             flags_in: Vec::new(),
@@ -123,48 +126,43 @@ impl<'a> Window<'a> {
         t0: i64,
         t1: i64,
         cnt: &mut [u32],
-        amounts: Option<&mut AmountMap>,
+        amounts: &mut AmountMap,
         info: &RowInfo<'_>,
     ) {
-        let mut amounts = amounts;
         while self.hi < self.e.len() && self.e.ts[self.hi] <= t1 {
             let (n, row) = (self.e.nbr[self.hi] as usize, self.e.tx[self.hi] as usize);
             cnt[n] += 1;
             self.nbrs += u32::from(cnt[n] == 1);
             self.new += u32::from(self.first[self.hi]);
             self.sum += info.tenge(row);
-            if let Some(m) = amounts.as_deref_mut() {
-                *m.entry(info.key[row]).or_insert(0) += 1;
-            }
+            *amounts.entry(info.key[row]).or_insert(0) += 1;
             self.hi += 1;
         }
         while self.lo < self.hi && self.e.ts[self.lo] < t0 {
-            self.remove(cnt, amounts.as_deref_mut(), info);
+            self.remove(cnt, amounts, info);
         }
     }
 
-    fn remove(&mut self, cnt: &mut [u32], amounts: Option<&mut AmountMap>, info: &RowInfo<'_>) {
+    fn remove(&mut self, cnt: &mut [u32], amounts: &mut AmountMap, info: &RowInfo<'_>) {
         let (n, row) = (self.e.nbr[self.lo] as usize, self.e.tx[self.lo] as usize);
         cnt[n] -= 1;
         self.nbrs -= u32::from(cnt[n] == 0);
         self.new -= u32::from(self.first[self.lo]);
         self.sum -= info.tenge(row);
-        if let Some(m) = amounts {
-            let k = info.key[row];
-            if let Some(c) = m.get_mut(&k) {
-                *c -= 1;
-                if *c == 0 {
-                    m.remove(&k);
-                }
+        let k = info.key[row];
+        if let Some(c) = amounts.get_mut(&k) {
+            *c -= 1;
+            if *c == 0 {
+                amounts.remove(&k);
             }
         }
         self.lo += 1;
     }
 
     /// Empties the window, leaving the counters at zero for the next sweep.
-    fn clear(&mut self, cnt: &mut [u32], mut amounts: Option<&mut AmountMap>, info: &RowInfo<'_>) {
+    fn clear(&mut self, cnt: &mut [u32], amounts: &mut AmountMap, info: &RowInfo<'_>) {
         while self.lo < self.hi {
-            self.remove(cnt, amounts.as_deref_mut(), info);
+            self.remove(cnt, amounts, info);
         }
     }
 
@@ -187,11 +185,11 @@ impl RowInfo<'_> {
     }
 }
 
-/// Where a sweep writes: the first column of its block, and whether this is the sender side.
+/// Where a sweep writes: the first column of the sender's and of the receiver's block.
 pub(crate) struct Target<'a> {
     pub cols: &'a crate::sink::Cols,
-    pub base: usize,
-    pub side: Side,
+    pub src_base: usize,
+    pub dst_base: usize,
     pub mode: Mode,
     pub window: i64,
     pub t_from: i64,
@@ -228,9 +226,9 @@ fn earliest_other(e: &Edges<'_>, lt: usize, row: u32) -> Option<i64> {
         .map(|i| e.ts[i])
 }
 
-/// Sweeps vertex `x` for one side and one window, writing the side's columns of every query row
-/// (the out-edges of `x` in `g` for the sender side, its in-edges for the receiver side) whose
-/// time is at least `t_from`. The window slides over the edges of `x` in `win`: `g` itself, or a
+/// Sweeps vertex `x` for one window, writing the sender-side columns of every row it sent and
+/// the receiver-side columns of every row it received (its out- and in-edges in `g`) whose time
+/// is at least `t_from`. The window slides over the edges of `x` in `win`: `g` itself, or a
 /// subgraph of it (the novel edges).
 pub(crate) fn sweep(
     g: &TemporalGraph,
@@ -241,32 +239,51 @@ pub(crate) fn sweep(
     s: &mut Scratch,
 ) {
     let (oe, ie) = (win.out_edges(x), win.in_edges(x));
-    let queries = match out.side {
-        Side::Src => g.out_edges(x),
-        Side::Dst => g.in_edges(x),
-    };
-    let q0 = queries.ts.partition_point(|&t| t < out.t_from);
-    if q0 == queries.len() {
+    let (sent, received) = (g.out_edges(x), g.in_edges(x));
+    let mut next = [
+        sent.ts.partition_point(|&t| t < out.t_from),
+        received.ts.partition_point(|&t| t < out.t_from),
+    ];
+    let first = sent
+        .ts
+        .get(next[0])
+        .into_iter()
+        .chain(received.ts.get(next[1]));
+    let Some(&first_t) = first.min() else {
         return;
-    }
+    };
     let w = out.window;
     first_contacts(x, oe, &mut s.first_seen, &mut s.flags_out);
     first_contacts(x, ie, &mut s.first_seen, &mut s.flags_in);
-    let start = queries.ts[q0] - w;
-    let mut wo = Window::new(oe, &s.flags_out, start);
-    let mut wi = Window::new(ie, &s.flags_in, start);
+    let mut wo = Window::new(oe, &s.flags_out, first_t - w);
+    let mut wi = Window::new(ie, &s.flags_in, first_t - w);
     // Counts of slots with time < t and <= t, for the gap features.
     let (mut out_lt, mut out_le, mut in_lt, mut in_le) = (0usize, 0usize, 0usize, 0usize);
     let offline = out.mode == Mode::Offline;
-    for q in q0..queries.len() {
+    loop {
+        // The earlier of the next row sent and the next row received.
+        let side = match (sent.ts.get(next[0]), received.ts.get(next[1])) {
+            (None, None) => break,
+            (Some(_), None) => Side::Src,
+            (None, Some(_)) => Side::Dst,
+            (Some(a), Some(b)) => {
+                if a <= b {
+                    Side::Src
+                } else {
+                    Side::Dst
+                }
+            }
+        };
+        let (queries, k) = match side {
+            Side::Src => (&sent, 0),
+            Side::Dst => (&received, 1),
+        };
+        let q = next[k];
+        next[k] += 1;
         let (t, row, nbr) = (queries.ts[q], queries.tx[q], queries.nbr[q]);
         let t1 = if offline { t + w } else { t };
-        let (src_amounts, dst_amounts) = match out.side {
-            Side::Src => (Some(&mut s.amounts), None),
-            Side::Dst => (None, Some(&mut s.amounts)),
-        };
-        wo.slide(t - w, t1, &mut s.cnt_out, src_amounts, info);
-        wi.slide(t - w, t1, &mut s.cnt_in, dst_amounts, info);
+        wo.slide(t - w, t1, &mut s.cnt_out, &mut s.amounts_out, info);
+        wi.slide(t - w, t1, &mut s.cnt_in, &mut s.amounts_in, info);
         while out_lt < oe.len() && oe.ts[out_lt] < t {
             out_lt += 1;
         }
@@ -281,9 +298,9 @@ pub(crate) fn sweep(
         while in_le < ie.len() && ie.ts[in_le] <= t {
             in_le += 1;
         }
-        let (same_dir, same_cnt) = match out.side {
-            Side::Src => (wo.sum, wo.cnt()),
-            Side::Dst => (wi.sum, wi.cnt()),
+        let (same_dir, same_cnt, amounts) = match side {
+            Side::Src => (wo.sum, wo.cnt(), &s.amounts_out),
+            Side::Dst => (wi.sum, wi.cnt(), &s.amounts_in),
         };
         let mean = if same_cnt > 0 {
             same_dir / f64::from(same_cnt)
@@ -291,7 +308,7 @@ pub(crate) fn sweep(
             0.0
         };
         let amount = info.tenge(row as usize);
-        let same_amt = s.amounts.get(&info.key[row as usize]).copied().unwrap_or(0);
+        let same_amt = amounts.get(&info.key[row as usize]).copied().unwrap_or(0);
         let (sum_in, sum_out) = (wi.sum.max(0.0), wo.sum.max(0.0));
         let balance = if sum_in + sum_out > 0.0 {
             (sum_in - sum_out) / (sum_in + sum_out)
@@ -317,31 +334,30 @@ pub(crate) fn sweep(
         };
         v[12] = gap(t, latest_other(&ie, in_le, row), w);
         v[13] = gap(t, latest_other(&oe, out_le, row), w);
-        let mut k = COMMON.len();
+        let mut n = COMMON.len();
         if offline {
-            v[k] = gap(t, earliest_other(&ie, in_lt, row), w);
-            v[k + 1] = gap(t, earliest_other(&oe, out_lt, row), w);
-            k += FUTURE.len();
+            v[n] = gap(t, earliest_other(&ie, in_lt, row), w);
+            v[n + 1] = gap(t, earliest_other(&oe, out_lt, row), w);
+            n += FUTURE.len();
         }
-        if out.side == Side::Src {
-            v[k] = s.cnt_out[nbr as usize] as f32;
-            v[k + 1] = s.cnt_in[nbr as usize] as f32;
-            k += PAIR.len();
+        let base = match side {
+            Side::Src => out.src_base,
+            Side::Dst => out.dst_base,
+        };
+        if side == Side::Src {
+            v[n] = s.cnt_out[nbr as usize] as f32;
+            v[n + 1] = s.cnt_in[nbr as usize] as f32;
+            n += PAIR.len();
             if let Some(c) = out.first_contact_col {
                 // Only set when `win` is `g`, so the query is slot q of the window's list.
                 out.cols
                     .set(c, row as usize, if s.flags_out[q] { 1.0 } else { 0.0 });
             }
         }
-        for (j, &val) in v[..k].iter().enumerate() {
-            out.cols.set(out.base + j, row as usize, val);
+        for (j, &val) in v[..n].iter().enumerate() {
+            out.cols.set(base + j, row as usize, val);
         }
     }
-    let (src_amounts, dst_amounts) = match out.side {
-        Side::Src => (Some(&mut s.amounts), None),
-        Side::Dst => (None, Some(&mut s.amounts)),
-    };
-    wo.clear(&mut s.cnt_out, src_amounts, info);
-    wi.clear(&mut s.cnt_in, dst_amounts, info);
-    s.amounts.clear();
+    wo.clear(&mut s.cnt_out, &mut s.amounts_out, info);
+    wi.clear(&mut s.cnt_in, &mut s.amounts_in, info);
 }
