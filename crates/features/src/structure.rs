@@ -115,42 +115,7 @@ pub(crate) fn cycles(
     if u == v || max_len < 2 {
         return;
     }
-    // The path from v back to u has at most max_len - 1 edges.
-    let reach = (max_len - 1).div_ceil(2);
-    let mut visits = 0usize;
-    s.dist[u as usize] = 0;
-    s.touched.push(u);
-    s.queue.clear();
-    s.queue.push(u);
-    let mut head = 0;
-    let mut complete = true;
-    while head < s.queue.len() {
-        if visits >= b.budget {
-            complete = false;
-            break;
-        }
-        let x = s.queue[head];
-        head += 1;
-        let d = s.dist[x as usize];
-        if usize::from(d) >= reach {
-            continue;
-        }
-        let e = g.in_edges_in(x, b.t0, b.t1);
-        if e.len() > b.hub && x != u {
-            continue;
-        }
-        visits += e.len();
-        for &p in e.nbr {
-            if s.dist[p as usize] == u8::MAX {
-                s.dist[p as usize] = d + 1;
-                s.touched.push(p);
-                s.queue.push(p);
-            }
-        }
-    }
-    // When the budget cut the ball short, an account outside it may be nearer: only accounts
-    // inside are walked to (the counts stay lower bounds).
-    let beyond = if complete { reach + 1 } else { usize::MAX / 2 };
+    let (visits, beyond) = reverse_ball(g, u, max_len, b, s, &|_, _| true);
     // The edge u → v plus the way back must fit in max_len edges.
     if hops_needed(s.dist[v as usize], beyond) < max_len {
         s.on_path[u as usize] = true;
@@ -164,6 +129,52 @@ pub(crate) fn cycles(
         s.dist[x as usize] = u8::MAX;
     }
     s.touched.clear();
+}
+
+/// The reverse ball of the meet in the middle: hops from each account to `u` along in-edges
+/// that pass `keep`, out to half the longest path back (`(max_len - 1) / 2`, rounded up), in
+/// `s.dist` (cleared by the caller through `s.touched`). Hubs other than `u` are not expanded.
+/// Returns the edge visits and the distance to assume outside the ball: one more than its
+/// depth, or unbounded when the budget cut it short (an account outside may then be nearer).
+fn reverse_ball(
+    g: &TemporalGraph,
+    u: u32,
+    max_len: usize,
+    b: Bounds,
+    s: &mut Scratch,
+    keep: &dyn Fn(&Edges<'_>, usize) -> bool,
+) -> (usize, usize) {
+    let reach = (max_len - 1).div_ceil(2);
+    let mut visits = 0usize;
+    s.dist[u as usize] = 0;
+    s.touched.push(u);
+    s.queue.clear();
+    s.queue.push(u);
+    let mut head = 0;
+    while head < s.queue.len() {
+        if visits >= b.budget {
+            return (visits, usize::MAX / 2);
+        }
+        let x = s.queue[head];
+        head += 1;
+        let d = s.dist[x as usize];
+        if usize::from(d) >= reach {
+            continue;
+        }
+        let e = g.in_edges_in(x, b.t0, b.t1);
+        if e.len() > b.hub && x != u {
+            continue;
+        }
+        visits += e.len();
+        for (i, &p) in e.nbr.iter().enumerate() {
+            if s.dist[p as usize] == u8::MAX && keep(&e, i) {
+                s.dist[p as usize] = d + 1;
+                s.touched.push(p);
+                s.queue.push(p);
+            }
+        }
+    }
+    (visits, reach + 1)
 }
 
 /// The fewest hops from an account to `u`: its distance in the reverse ball, else `beyond`.
@@ -269,39 +280,7 @@ pub(crate) fn rooted_cycles(
     if !any_after(&ins) || !any_after(&outs) {
         return;
     }
-    let reach = (max_len - 1).div_ceil(2);
-    let mut visits = 0usize;
-    s.dist[u as usize] = 0;
-    s.touched.push(u);
-    s.queue.clear();
-    s.queue.push(u);
-    let mut head = 0;
-    let mut complete = true;
-    while head < s.queue.len() {
-        if visits >= b.budget {
-            complete = false;
-            break;
-        }
-        let x = s.queue[head];
-        head += 1;
-        let d = s.dist[x as usize];
-        if usize::from(d) >= reach {
-            continue;
-        }
-        let e = g.in_edges_in(x, b.t0, b.t1);
-        if e.len() > b.hub && x != u {
-            continue;
-        }
-        visits += e.len();
-        for (i, &p) in e.nbr.iter().enumerate() {
-            if root.after(&e, i) && s.dist[p as usize] == u8::MAX {
-                s.dist[p as usize] = d + 1;
-                s.touched.push(p);
-                s.queue.push(p);
-            }
-        }
-    }
-    let beyond = if complete { reach + 1 } else { usize::MAX / 2 };
+    let (visits, beyond) = reverse_ball(g, u, max_len, b, s, &|e, i| root.after(e, i));
     if hops_needed(s.dist[v as usize], beyond) < max_len {
         s.on_path[u as usize] = true;
         s.on_path[v as usize] = true;

@@ -123,7 +123,9 @@ impl Csr {
         }
     }
 
-    fn filtered(&self, keep: &(dyn Fn(u32) -> bool + Sync)) -> Csr {
+    /// A new adjacency over the same vertices, `push` copying the slots kept of each vertex (in
+    /// order, so no sort is needed).
+    fn rebuilt(&self, push: &dyn Fn(Edges<'_>, &mut Csr)) -> Csr {
         let n = self.offsets.len().saturating_sub(1);
         let mut c = Csr {
             offsets: Vec::with_capacity(n + 1),
@@ -131,16 +133,21 @@ impl Csr {
         };
         c.offsets.push(0);
         for v in 0..n {
-            let r = self.offsets[v] as usize..self.offsets[v + 1] as usize;
-            for i in r {
-                if keep(self.tx[i]) {
-                    c.nbr.push(self.nbr[i]);
-                    c.tx.push(self.tx[i]);
-                    c.ts.push(self.ts[i]);
-                }
-            }
+            push(self.edges(v as u32), &mut c);
             c.offsets.push(c.nbr.len() as u32);
         }
+        c
+    }
+
+    fn filtered(&self, keep: &(dyn Fn(u32) -> bool + Sync)) -> Csr {
+        let mut c = self.rebuilt(&|e, c| {
+            for edge in e.iter().filter(|edge| keep(edge.tx)) {
+                c.nbr.push(edge.nbr);
+                c.tx.push(edge.tx);
+                c.ts.push(edge.ts);
+            }
+        });
+        // Kept for the whole run (the novel graph), unlike a short-lived time slice.
         c.nbr.shrink_to_fit();
         c.tx.shrink_to_fit();
         c.ts.shrink_to_fit();
@@ -149,20 +156,12 @@ impl Csr {
 
     /// The edges with `t0 <= ts <= t1`, over the same vertices.
     fn between(&self, t0: i64, t1: i64) -> Csr {
-        let n = self.offsets.len().saturating_sub(1);
-        let mut c = Csr {
-            offsets: Vec::with_capacity(n + 1),
-            ..Csr::default()
-        };
-        c.offsets.push(0);
-        for v in 0..n {
-            let e = self.edges(v as u32).between(t0, t1);
+        self.rebuilt(&|e, c| {
+            let e = e.between(t0, t1);
             c.nbr.extend_from_slice(e.nbr);
             c.tx.extend_from_slice(e.tx);
             c.ts.extend_from_slice(e.ts);
-            c.offsets.push(c.nbr.len() as u32);
-        }
-        c
+        })
     }
 
     fn heap_bytes(&self) -> usize {
