@@ -429,7 +429,7 @@ fn fill(
                 }
             });
             shapes(
-                win,
+                n,
                 txs,
                 &order,
                 cfg,
@@ -476,16 +476,16 @@ fn time_blocks(txs: &Transactions, order: &[u32], w: i64) -> Vec<std::ops::Range
     blocks
 }
 
-/// The scatter-gather (and, given the novel rows the graph `win` holds, cycle) columns of one
-/// (graph, window) block, searched in `win`.
+/// The scatter-gather columns of one (graph, window) block: of the whole graph, or with `novel`
+/// of the novel edges' graph, which also has the cycle columns. `n` is the vertex count.
 ///
-/// The searches go block by block of time: each worker takes a block of rows and cuts from
-/// `win` the slice of edges those rows' windows can reach, a few times the window wide, so
-/// that the random reads of the searches land in a graph that fits in cache rather than in
-/// the whole history.
+/// The searches go block by block of time: each worker takes a block of rows and builds the
+/// slice of the graph those rows' windows can reach, a few times the window wide, from the
+/// rows in time order, so that the random reads of the searches land in a graph that fits in
+/// cache rather than in the whole history.
 #[allow(clippy::too_many_arguments)]
 fn shapes(
-    win: &TemporalGraph,
+    n: usize,
     txs: &Transactions,
     order: &[u32],
     cfg: &FeatureConfig,
@@ -493,11 +493,10 @@ fn shapes(
     base: usize,
     w: i64,
     t_from: i64,
-    cycles_of: Option<&[bool]>,
+    novel: Option<&[bool]>,
 ) {
     let rows = txs.len();
-    let n = win.n_vertices();
-    let lens = cycles_of.map_or(0, |_| cfg.max_cycle_len - 1);
+    let lens = novel.map_or(0, |_| cfg.max_cycle_len - 1);
     let threads = cfg.threads.max(1);
     let wanted =
         |r: usize| txs.ts[r].0 >= t_from && txs.from[r] != NO_ACCOUNT && txs.to[r] != NO_ACCOUNT;
@@ -509,7 +508,7 @@ fn shapes(
     };
     // Offline, each cycle is found once, from its earliest edge, and counted on every edge of
     // it: a search per edge would find a cycle of L edges L times, in a window twice as wide.
-    let rooted = cycles_of.filter(|_| cfg.mode == Mode::Offline);
+    let rooted = novel.filter(|_| cfg.mode == Mode::Offline);
     let row_chunks = rows.div_ceil(ROW_CHUNK);
     let chunk = |c: usize| c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(rows);
     if rooted.is_some() {
@@ -523,8 +522,8 @@ fn shapes(
     par_chunks(
         threads,
         blocks.len(),
-        &|| (structure::Scratch::new(n), vec![0u32; lens]),
-        &|(s, counts), bi| {
+        &|| (structure::Scratch::new(n), vec![0u32; lens], Vec::new()),
+        &|(s, counts, slice_rows), bi| {
             let rows_in = &order[blocks[bi].clone()];
             let (Some(&first), Some(&last)) = (rows_in.first(), rows_in.last()) else {
                 return;
@@ -533,13 +532,23 @@ fn shapes(
             if t_hi < t_from.saturating_sub(w) {
                 return;
             }
-            let g = win.between(t_lo.saturating_sub(w), t_hi.saturating_add(w));
-            if let Some(novel) = rooted {
+            // The slice: the rows the block's windows reach, from the rows in time order.
+            let (s0, s1) = (t_lo.saturating_sub(w), t_hi.saturating_add(w));
+            let lo = order.partition_point(|&r| txs.ts[r as usize].0 < s0);
+            let hi = order.partition_point(|&r| txs.ts[r as usize].0 <= s1);
+            slice_rows.clear();
+            slice_rows.extend(
+                order[lo..hi]
+                    .iter()
+                    .filter(|&&r| novel.is_none_or(|keep| keep[r as usize])),
+            );
+            let g = TemporalGraph::of_rows(txs, slice_rows, n);
+            if let Some(is_novel) = rooted {
                 for &r in rows_in {
                     let r = r as usize;
                     let t = txs.ts[r].0;
                     // Cycles rooted up to a window before t_from reach rows after it.
-                    if !novel[r] || t < t_from.saturating_sub(w) {
+                    if !is_novel[r] || t < t_from.saturating_sub(w) {
                         continue;
                     }
                     let root = structure::Root {
@@ -570,7 +579,7 @@ fn shapes(
                 );
                 // Online, a row sees only the past, so a cycle is counted by its last edge
                 // alone: the search per row is already once per cycle.
-                if cycles_of.is_some() && rooted.is_none() {
+                if novel.is_some() && rooted.is_none() {
                     structure::cycles(&g, u, v, b, s, counts);
                     for (j, &k) in counts.iter().enumerate() {
                         cols.set(base + j, r, k as f32);

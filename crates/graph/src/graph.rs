@@ -123,9 +123,7 @@ impl Csr {
         }
     }
 
-    /// A new adjacency over the same vertices, `push` copying the slots kept of each vertex (in
-    /// order, so no sort is needed).
-    fn rebuilt(&self, push: &dyn Fn(Edges<'_>, &mut Csr)) -> Csr {
+    fn filtered(&self, keep: &(dyn Fn(u32) -> bool + Sync)) -> Csr {
         let n = self.offsets.len().saturating_sub(1);
         let mut c = Csr {
             offsets: Vec::with_capacity(n + 1),
@@ -133,35 +131,20 @@ impl Csr {
         };
         c.offsets.push(0);
         for v in 0..n {
-            push(self.edges(v as u32), &mut c);
+            let r = self.offsets[v] as usize..self.offsets[v + 1] as usize;
+            for i in r {
+                if keep(self.tx[i]) {
+                    c.nbr.push(self.nbr[i]);
+                    c.tx.push(self.tx[i]);
+                    c.ts.push(self.ts[i]);
+                }
+            }
             c.offsets.push(c.nbr.len() as u32);
         }
-        c
-    }
-
-    fn filtered(&self, keep: &(dyn Fn(u32) -> bool + Sync)) -> Csr {
-        let mut c = self.rebuilt(&|e, c| {
-            for edge in e.iter().filter(|edge| keep(edge.tx)) {
-                c.nbr.push(edge.nbr);
-                c.tx.push(edge.tx);
-                c.ts.push(edge.ts);
-            }
-        });
-        // Kept for the whole run (the novel graph), unlike a short-lived time slice.
         c.nbr.shrink_to_fit();
         c.tx.shrink_to_fit();
         c.ts.shrink_to_fit();
         c
-    }
-
-    /// The edges with `t0 <= ts <= t1`, over the same vertices.
-    fn between(&self, t0: i64, t1: i64) -> Csr {
-        self.rebuilt(&|e, c| {
-            let e = e.between(t0, t1);
-            c.nbr.extend_from_slice(e.nbr);
-            c.tx.extend_from_slice(e.tx);
-            c.ts.extend_from_slice(e.ts);
-        })
     }
 
     fn heap_bytes(&self) -> usize {
@@ -175,28 +158,41 @@ impl Csr {
     /// one pass to count, a prefix sum, one pass to place. Rows are placed in row order, so a
     /// vertex's slots are already in (time, row) order when the store is in time order; the few
     /// vertices whose slots are not (a store out of time order) are sorted in place.
-    fn build(key: &[u32], other: &[u32], ts: &[Timestamp], n: usize, edges: usize) -> Csr {
+    fn build(key: &[u32], other: &[u32], ts: &[Timestamp], n: usize) -> Csr {
+        Csr::build_rows(key, other, ts, n, &|| 0..key.len())
+    }
+
+    /// [`Csr::build`] over the rows `rows()` yields, placed in that order.
+    fn build_rows<I: Iterator<Item = usize>>(
+        key: &[u32],
+        other: &[u32],
+        ts: &[Timestamp],
+        n: usize,
+        rows: &dyn Fn() -> I,
+    ) -> Csr {
         let mut offsets = vec![0u32; n + 1];
-        for (&k, &o) in key.iter().zip(other) {
-            if k != NO_ACCOUNT && o != NO_ACCOUNT {
-                offsets[k as usize + 1] += 1;
+        for r in rows() {
+            if key[r] != NO_ACCOUNT && other[r] != NO_ACCOUNT {
+                offsets[key[r] as usize + 1] += 1;
             }
         }
         for v in 0..n {
             offsets[v + 1] += offsets[v];
         }
+        let edges = offsets[n] as usize;
         let mut cursor: Vec<u32> = offsets[..n].to_vec();
         let mut nbr = vec![0u32; edges];
         let mut tx = vec![0u32; edges];
         let mut t = vec![0i64; edges];
-        for (row, ((&k, &o), &time)) in key.iter().zip(other).zip(ts).enumerate() {
+        for row in rows() {
+            let (k, o) = (key[row], other[row]);
             if k != NO_ACCOUNT && o != NO_ACCOUNT {
                 let slot = &mut cursor[k as usize];
                 let i = *slot as usize;
                 *slot += 1;
                 nbr[i] = o;
                 tx[i] = row as u32;
-                t[i] = time.0;
+                t[i] = ts[row].0;
             }
         }
         drop(cursor);
@@ -260,16 +256,14 @@ impl TemporalGraph {
             return Err(GraphError::TooManyRows { rows, max });
         }
         let mut n = 0usize;
-        let mut edges = 0usize;
         for (&f, &t) in txs.from.iter().zip(&txs.to) {
             if f != NO_ACCOUNT && t != NO_ACCOUNT {
-                edges += 1;
                 n = n.max(f as usize + 1).max(t as usize + 1);
             }
         }
         let (out, inc) = std::thread::scope(|s| {
-            let out = s.spawn(|| Csr::build(&txs.from, &txs.to, &txs.ts, n, edges));
-            let inc = Csr::build(&txs.to, &txs.from, &txs.ts, n, edges);
+            let out = s.spawn(|| Csr::build(&txs.from, &txs.to, &txs.ts, n));
+            let inc = Csr::build(&txs.to, &txs.from, &txs.ts, n);
             // A panic in the other thread is a bug in this module, not bad input.
             (out.join().expect("out-adjacency thread"), inc)
         });
@@ -332,15 +326,17 @@ impl TemporalGraph {
         }
     }
 
-    /// The graph of the edges with `t0 <= time <= t1`, over the same vertices: a time slice
-    /// small enough to stay in cache, for searches that only read edges inside it. O(vertices ×
-    /// log degree + edges in the slice), on the calling thread (callers slice per worker).
-    pub fn between(&self, t0: i64, t1: i64) -> TemporalGraph {
+    /// The graph of the given rows of `txs` only, over the first `n` vertices (rows with an
+    /// account id at or beyond `n` must not be given): a time slice built from the rows in it,
+    /// O(rows + vertices), for a caller that has the store in time order (rows given in time
+    /// order need no sort). On the calling thread.
+    pub fn of_rows(txs: &Transactions, rows: &[u32], n: usize) -> TemporalGraph {
+        let each = || rows.iter().map(|&r| r as usize);
         TemporalGraph {
-            n: self.n,
-            rows: self.rows,
-            out: self.out.between(t0, t1),
-            inc: self.inc.between(t0, t1),
+            n,
+            rows: txs.len(),
+            out: Csr::build_rows(&txs.from, &txs.to, &txs.ts, n, &each),
+            inc: Csr::build_rows(&txs.to, &txs.from, &txs.ts, n, &each),
         }
     }
 
@@ -499,19 +495,16 @@ pub(crate) mod tests {
             (9, 1, 2, 1),
         ]);
         let g = TemporalGraph::build(&t).unwrap();
-        let s = g.between(2, 5);
+        // The rows at times 2 to 5 (rows 2, 3, 0, in time order).
+        let s = TemporalGraph::of_rows(&t, &[2, 3, 0], g.n_vertices());
         assert_eq!((s.n_vertices(), s.n_edges(), s.n_rows()), (3, 3, 5));
         assert_eq!(rows(s.out_edges(0)), vec![(1, 0, 5)]);
         assert_eq!(rows(s.in_edges(0)), vec![(1, 2, 2)]);
         assert_eq!(rows(s.out_edges(2)), vec![(2, 3, 3)]);
-        assert!(
-            s.out_edges(1).iter().all(|e| e.ts == 2),
-            "row 4 (time 9) is out"
-        );
-        // Queries inside the slice answer as on the whole graph.
+        // Every vertex's edges are those of the whole graph in that time.
         for v in 0..3 {
-            assert_eq!(rows(s.in_edges_in(v, 2, 5)), rows(g.in_edges_in(v, 2, 5)));
-            assert_eq!(rows(s.out_edges_in(v, 3, 4)), rows(g.out_edges_in(v, 3, 4)));
+            assert_eq!(rows(s.out_edges(v)), rows(g.out_edges_in(v, 2, 5)));
+            assert_eq!(rows(s.in_edges(v)), rows(g.in_edges_in(v, 2, 5)));
         }
     }
 
