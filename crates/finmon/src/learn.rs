@@ -594,4 +594,40 @@ mod tests {
         assert_eq!(typology_of(&r("n.dst.in_nbrs@w1")), Typology::FanIn);
         assert_eq!(typology_of(&r("amount")), Typology::Mule);
     }
+
+    #[test]
+    fn truth_from_account_labels() {
+        // AMLSim's sample layout: accounts 1 and 2 are labelled, 3 is not.
+        let dir = std::env::temp_dir().join(format!("finmon-truth-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("nodes.csv"),
+            "nodeid,isFraud,init_balance,fraudStep\n1,1,10.0,3\n2,1,10.0,3\n3,0,10.0,-1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("transactions.csv"),
+            "sourceNodeId,targetNodeId,value,time\n1,2,5.0,1\n2,3,5.0,2\n3,1,5.0,3\n2,1,7.0,4\n",
+        )
+        .unwrap();
+        let loaded = finmon_ingest::load(&dir, &Options::default()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let truth = row_labels(&loaded.dataset, &loaded.labels);
+        let ids = &loaded.dataset.transactions.ids;
+        let laundering: Vec<bool> = truth.iter().map(Option::is_some).collect();
+        // Only the transfers between two labelled accounts, 1 → 2 and 2 → 1.
+        assert_eq!(laundering.iter().filter(|&&l| l).count(), 2, "{truth:?}");
+        for r in 0..ids.len() {
+            let (f, t) = (
+                loaded
+                    .dataset
+                    .account_key(loaded.dataset.transactions.from[r]),
+                loaded
+                    .dataset
+                    .account_key(loaded.dataset.transactions.to[r]),
+            );
+            let both = ["1", "2"].contains(&f) && ["1", "2"].contains(&t);
+            assert_eq!(laundering[r], both, "row {r}: {f} -> {t}");
+        }
+    }
 }
