@@ -613,21 +613,15 @@ mod tests {
         let loaded = finmon_ingest::load(&dir, &Options::default()).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         let truth = row_labels(&loaded.dataset, &loaded.labels);
-        let ids = &loaded.dataset.transactions.ids;
-        let laundering: Vec<bool> = truth.iter().map(Option::is_some).collect();
+        let ds = &loaded.dataset;
+        assert_eq!(truth.len(), 4);
         // Only the transfers between two labelled accounts, 1 → 2 and 2 → 1.
-        assert_eq!(laundering.iter().filter(|&&l| l).count(), 2, "{truth:?}");
-        for r in 0..ids.len() {
-            let (f, t) = (
-                loaded
-                    .dataset
-                    .account_key(loaded.dataset.transactions.from[r]),
-                loaded
-                    .dataset
-                    .account_key(loaded.dataset.transactions.to[r]),
-            );
+        assert_eq!(truth.iter().filter(|l| l.is_some()).count(), 2, "{truth:?}");
+        for (r, label) in truth.iter().enumerate() {
+            let f = ds.account_key(ds.transactions.from[r]);
+            let t = ds.account_key(ds.transactions.to[r]);
             let both = ["1", "2"].contains(&f) && ["1", "2"].contains(&t);
-            assert_eq!(laundering[r], both, "row {r}: {f} -> {t}");
+            assert_eq!(label.is_some(), both, "row {r}: {f} -> {t}");
         }
     }
 }
