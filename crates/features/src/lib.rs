@@ -251,13 +251,6 @@ impl FeatureMatrix {
         self.names.len()
     }
 
-    /// The values of column `c`, row by row.
-    pub fn column(&self, c: usize) -> impl ExactSizeIterator<Item = f32> + '_ {
-        self.values[c * self.rows..(c + 1) * self.rows]
-            .iter()
-            .map(|v| v.to_f32())
-    }
-
     pub fn get(&self, row: usize, col: usize) -> f32 {
         self.values[col * self.rows + row].to_f32()
     }
@@ -270,15 +263,6 @@ impl FeatureMatrix {
     /// Heap bytes of the values.
     pub fn heap_bytes(&self) -> usize {
         self.values.capacity() * std::mem::size_of::<half::f16>()
-    }
-
-    /// A matrix from its parts (column-major values); `None` if the sizes disagree.
-    pub fn from_columns(names: Vec<String>, rows: usize, values: &[f32]) -> Option<Self> {
-        (values.len() == names.len() * rows).then(|| FeatureMatrix {
-            names,
-            rows,
-            values: values.iter().map(|&v| half::f16::from_f32(v)).collect(),
-        })
     }
 
     /// This matrix with more columns (column-major `values`, one column per name) after its
@@ -456,8 +440,9 @@ fn by_time(txs: &Transactions) -> Vec<u32> {
 /// Most blocks of time the searches of one (graph, window) are split into.
 const MAX_BLOCKS: i64 = 256;
 
-/// `order` (rows in time order) cut into runs that each span less than a block of time: the
-/// window, or more when the data is long enough to make that over [`MAX_BLOCKS`] blocks.
+/// `order` (rows in time order) cut into runs that each span less than a block of time: a
+/// quarter of the window, or more when the data is long enough to make that over
+/// [`MAX_BLOCKS`] blocks.
 fn time_blocks(txs: &Transactions, order: &[u32], w: i64) -> Vec<std::ops::Range<usize>> {
     let t = |i: usize| txs.ts[order[i] as usize].0;
     let Some(last) = order.len().checked_sub(1) else {
@@ -532,8 +517,13 @@ fn shapes(
             if t_hi < t_from.saturating_sub(w) {
                 return;
             }
-            // The slice: the rows the block's windows reach, from the rows in time order.
-            let (s0, s1) = (t_lo.saturating_sub(w), t_hi.saturating_add(w));
+            // The slice: the rows the block's windows reach (online, nothing after the block),
+            // from the rows in time order.
+            let ahead = match cfg.mode {
+                Mode::Offline => w,
+                Mode::Online => 0,
+            };
+            let (s0, s1) = (t_lo.saturating_sub(w), t_hi.saturating_add(ahead));
             let lo = order.partition_point(|&r| txs.ts[r as usize].0 < s0);
             let hi = order.partition_point(|&r| txs.ts[r as usize].0 <= s1);
             slice_rows.clear();

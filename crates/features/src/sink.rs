@@ -43,8 +43,8 @@ impl Cols {
     }
 
     /// Counting cells: after `start_count` a cell holds an integer (not `f16` bits), saturating
-    /// at the largest `f16`, until `count_to_value` turns it into the value of that count. Lets threads add to cells of
-    /// rows they do not own (a cycle adds to each of its edges).
+    /// at the largest `f16`, until `count_to_value` turns it into the value of that count. Lets
+    /// threads add to cells of rows they do not own (a cycle adds to each of its edges).
     #[inline]
     pub fn start_count(&self, col: usize, row: usize) {
         self.cells[col * self.rows + row].store(0, Ordering::Relaxed);

@@ -44,6 +44,14 @@ impl Scratch {
         }
     }
 
+    /// Forgets the reverse ball of the last search.
+    fn clear_ball(&mut self) {
+        for &x in &self.touched {
+            self.dist[x as usize] = u8::MAX;
+        }
+        self.touched.clear();
+    }
+
     fn next_gen(&mut self) -> u32 {
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
@@ -115,27 +123,24 @@ pub(crate) fn cycles(
     if u == v || max_len < 2 {
         return;
     }
-    let (visits, beyond) = reverse_ball(g, u, max_len, b, s, &|_, _| true);
+    let (mut budget, beyond) = reverse_ball(g, u, max_len, b, s, &|_, _| true);
     // The edge u → v plus the way back must fit in max_len edges.
     if hops_needed(s.dist[v as usize], beyond) < max_len {
         s.on_path[u as usize] = true;
         s.on_path[v as usize] = true;
-        let mut budget = b.budget.saturating_sub(visits).max(b.budget / 2);
         walk(g, v, u, 1, max_len, beyond, b, s, out, &mut budget);
         s.on_path[u as usize] = false;
         s.on_path[v as usize] = false;
     }
-    for &x in &s.touched {
-        s.dist[x as usize] = u8::MAX;
-    }
-    s.touched.clear();
+    s.clear_ball();
 }
 
 /// The reverse ball of the meet in the middle: hops from each account to `u` along in-edges
 /// that pass `keep`, out to half the longest path back (`(max_len - 1) / 2`, rounded up), in
-/// `s.dist` (cleared by the caller through `s.touched`). Hubs other than `u` are not expanded.
-/// Returns the edge visits and the distance to assume outside the ball: one more than its
-/// depth, or unbounded when the budget cut it short (an account outside may then be nearer).
+/// `s.dist` (until [`Scratch::clear_ball`]). Hubs other than `u` are not expanded. Returns the
+/// budget left for the walk (what the ball did not use, and at least half) and the distance to
+/// assume outside the ball: one more than its depth, or unbounded when the budget cut it short
+/// (an account outside may then be nearer).
 fn reverse_ball(
     g: &TemporalGraph,
     u: u32,
@@ -153,7 +158,7 @@ fn reverse_ball(
     let mut head = 0;
     while head < s.queue.len() {
         if visits >= b.budget {
-            return (visits, usize::MAX / 2);
+            return (b.budget / 2, usize::MAX / 2);
         }
         let x = s.queue[head];
         head += 1;
@@ -174,7 +179,7 @@ fn reverse_ball(
             }
         }
     }
-    (visits, reach + 1)
+    (b.budget.saturating_sub(visits).max(b.budget / 2), reach + 1)
 }
 
 /// The fewest hops from an account to `u`: its distance in the reverse ball, else `beyond`.
@@ -280,13 +285,12 @@ pub(crate) fn rooted_cycles(
     if !any_after(&ins) || !any_after(&outs) {
         return;
     }
-    let (visits, beyond) = reverse_ball(g, u, max_len, b, s, &|e, i| root.after(e, i));
+    let (mut budget, beyond) = reverse_ball(g, u, max_len, b, s, &|e, i| root.after(e, i));
     if hops_needed(s.dist[v as usize], beyond) < max_len {
         s.on_path[u as usize] = true;
         s.on_path[v as usize] = true;
         s.path.clear();
         s.path.push(root.row);
-        let mut budget = b.budget.saturating_sub(visits).max(b.budget / 2);
         let mut walk = RootedWalk {
             g,
             root,
@@ -300,10 +304,7 @@ pub(crate) fn rooted_cycles(
         s.on_path[u as usize] = false;
         s.on_path[v as usize] = false;
     }
-    for &x in &s.touched {
-        s.dist[x as usize] = u8::MAX;
-    }
-    s.touched.clear();
+    s.clear_ball();
 }
 
 /// The depth-first half of [`rooted_cycles`].

@@ -45,16 +45,13 @@ fn row_labels(ds: &Dataset, labels: &[Label]) -> Vec<Option<Typology>> {
     if out.iter().any(Option::is_some) {
         return out;
     }
-    let key_of: HashMap<&str, u32> = (0..ds.accounts.keys.len() as u32)
-        .map(|id| (ds.account_key(id), id))
-        .collect();
     let mut typology: HashMap<u32, Typology> = HashMap::new();
     for l in labels
         .iter()
         .filter(|l| l.subject.kind == SubjectKind::Account)
     {
-        if let Some(&a) = key_of.get(l.subject.id.as_str()) {
-            typology.entry(a).or_insert(l.typology);
+        if let Some(a) = ds.accounts.index(&l.subject.id) {
+            typology.entry(a as u32).or_insert(l.typology);
         }
     }
     if typology.is_empty() {

@@ -159,7 +159,7 @@ impl Csr {
     /// vertex's slots are already in (time, row) order when the store is in time order; the few
     /// vertices whose slots are not (a store out of time order) are sorted in place.
     fn build(key: &[u32], other: &[u32], ts: &[Timestamp], n: usize) -> Csr {
-        Csr::build_rows(key, other, ts, n, &|| 0..key.len())
+        Csr::build_rows(key, other, ts, n, || 0..key.len())
     }
 
     /// [`Csr::build`] over the rows `rows()` yields, placed in that order.
@@ -168,7 +168,7 @@ impl Csr {
         other: &[u32],
         ts: &[Timestamp],
         n: usize,
-        rows: &dyn Fn() -> I,
+        rows: impl Fn() -> I,
     ) -> Csr {
         let mut offsets = vec![0u32; n + 1];
         for r in rows() {
@@ -335,8 +335,8 @@ impl TemporalGraph {
         TemporalGraph {
             n,
             rows: txs.len(),
-            out: Csr::build_rows(&txs.from, &txs.to, &txs.ts, n, &each),
-            inc: Csr::build_rows(&txs.to, &txs.from, &txs.ts, n, &each),
+            out: Csr::build_rows(&txs.from, &txs.to, &txs.ts, n, each),
+            inc: Csr::build_rows(&txs.to, &txs.from, &txs.ts, n, each),
         }
     }
 
