@@ -1,7 +1,7 @@
 //! Per-account features over the whole graph: what an account did in all the data.
 
 use crate::sink::{par_chunks, Cols};
-use crate::FeatureMatrix;
+use crate::{Cell, FeatureMatrix};
 use finmon_graph::TemporalGraph;
 use finmon_model::Transactions;
 
@@ -26,7 +26,8 @@ pub fn account_features(
     threads: usize,
 ) -> FeatureMatrix {
     let n = graph.n_vertices();
-    let cols = Cols::new(n, ACCOUNT_FEATURES.len());
+    let kinds: Vec<Cell> = ACCOUNT_FEATURES.iter().map(|_| Cell::Half).collect();
+    let cols = Cols::new(n, &kinds, threads);
     const CHUNK: usize = 1024;
     par_chunks(threads, n.div_ceil(CHUNK), &|| vec![0u8; n], &|seen, c| {
         for x in c * CHUNK..((c + 1) * CHUNK).min(n) {
@@ -86,6 +87,6 @@ pub fn account_features(
     FeatureMatrix {
         names: ACCOUNT_FEATURES.iter().map(|s| s.to_string()).collect(),
         rows: n,
-        values: cols.into_values(),
+        columns: cols.into_columns(),
     }
 }

@@ -52,6 +52,7 @@
 
 mod account;
 mod history;
+mod matrix;
 mod novel;
 mod raw;
 mod sink;
@@ -59,8 +60,9 @@ mod structure;
 mod vertex;
 
 pub use account::{account_features, ACCOUNT_FEATURES};
+pub use matrix::{small, Cell, Column, FeatureMatrix};
 
-use finmon_graph::{GraphError, TemporalGraph};
+use finmon_graph::{Components, GraphError, TemporalGraph};
 use finmon_model::tx::NO_ACCOUNT;
 use finmon_model::Transactions;
 use serde::{Deserialize, Serialize};
@@ -185,6 +187,8 @@ impl FeatureConfig {
 /// graph 1 the novel edges.
 struct Layout {
     names: Vec<String>,
+    /// How each column is stored.
+    kinds: Vec<Cell>,
     src: Vec<[usize; 2]>,
     dst: Vec<[usize; 2]>,
     shape: Vec<[usize; 2]>,
@@ -195,91 +199,59 @@ const GRAPHS: [&str; 2] = ["", "n."];
 
 impl Layout {
     fn of(cfg: &FeatureConfig) -> Layout {
-        let mut names: Vec<String> = raw::RAW.iter().map(|s| s.to_string()).collect();
-        names.extend(history::HISTORY.iter().map(|s| s.to_string()));
+        let mut names: Vec<String> = Vec::new();
+        let mut kinds: Vec<Cell> = Vec::new();
+        let mut add = |name: String, kind: Cell| {
+            names.push(name);
+            kinds.push(kind);
+        };
+        for &(name, kind) in raw::RAW {
+            add(name.to_string(), kind);
+        }
+        for name in history::HISTORY {
+            add(name.to_string(), Cell::Half);
+        }
         let n = cfg.windows.len();
         let (mut src, mut dst, mut shape) = (vec![[0; 2]; n], vec![[0; 2]; n], vec![[0; 2]; n]);
+        let mut at = raw::RAW.len() + history::HISTORY.len();
         for (gi, pre) in GRAPHS.iter().enumerate() {
             for w in 0..n {
                 for (side, starts) in [("src", &mut src), ("dst", &mut dst)] {
-                    starts[w][gi] = names.len();
-                    let mut stats: Vec<&str> = vertex::COMMON.to_vec();
+                    starts[w][gi] = at;
+                    let mut stats: Vec<(&str, Cell)> = vertex::COMMON.to_vec();
                     if cfg.mode == Mode::Offline {
                         stats.extend_from_slice(vertex::FUTURE);
                     }
                     if side == "src" {
                         stats.extend_from_slice(vertex::PAIR);
                     }
-                    names.extend(stats.iter().map(|s| format!("{pre}{side}.{s}@w{w}")));
+                    for (s, kind) in stats {
+                        add(format!("{pre}{side}.{s}@w{w}"), kind);
+                        at += 1;
+                    }
                 }
                 // Cycles only among novel edges: in the whole graph every busy neighbourhood
                 // has cycles (repeat trade both ways), so they say little and cost the most.
-                shape[w][gi] = names.len();
+                // Their cells are counted into by many threads at once, so they are half floats.
+                shape[w][gi] = at;
                 if gi == 1 {
-                    names.extend((2..=cfg.max_cycle_len).map(|l| format!("{pre}cyc{l}@w{w}")));
+                    for l in 2..=cfg.max_cycle_len {
+                        add(format!("{pre}cyc{l}@w{w}"), Cell::Half);
+                        at += 1;
+                    }
                 }
-                names.push(format!("{pre}sg_scatter@w{w}"));
-                names.push(format!("{pre}sg_gather@w{w}"));
+                add(format!("{pre}sg_scatter@w{w}"), Cell::Small);
+                add(format!("{pre}sg_gather@w{w}"), Cell::Small);
+                at += 2;
             }
         }
         Layout {
             names,
+            kinds,
             src,
             dst,
             shape,
         }
-    }
-}
-
-/// Model inputs, one row per transaction row of the store, column-major (NaN: missing, e.g. the
-/// graph columns of a cash row).
-///
-/// Stored as IEEE half floats: 2 bytes a cell, half the memory of `f32`. Every column is a
-/// count, a fraction, a small integer or a logarithm of tenge, so 11 significant bits lose
-/// nothing a tree split needs: counts are exact to 2,048, `ln(1 + KZT)` is kept to 0.8 % of the
-/// amount, and counts above 65,504 read as 65,504. Training and scoring read the same rounded
-/// values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeatureMatrix {
-    pub names: Vec<String>,
-    pub rows: usize,
-    values: Vec<half::f16>,
-}
-
-impl FeatureMatrix {
-    pub fn n_cols(&self) -> usize {
-        self.names.len()
-    }
-
-    pub fn get(&self, row: usize, col: usize) -> f32 {
-        self.values[col * self.rows + row].to_f32()
-    }
-
-    /// The column of a name, if any.
-    pub fn col(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == name)
-    }
-
-    /// Heap bytes of the values.
-    pub fn heap_bytes(&self) -> usize {
-        self.values.capacity() * std::mem::size_of::<half::f16>()
-    }
-
-    /// This matrix with more columns (column-major `values`, one column per name) after its
-    /// own; `None` if the sizes disagree.
-    pub fn with_columns(&self, names: &[String], values: &[f32]) -> Option<Self> {
-        if values.len() != names.len() * self.rows {
-            return None;
-        }
-        let mut all = self.values.clone();
-        all.extend(values.iter().map(|&v| half::f16::from_f32(v)));
-        let mut n = self.names.clone();
-        n.extend_from_slice(names);
-        Some(FeatureMatrix {
-            names: n,
-            rows: self.rows,
-            values: all,
-        })
     }
 }
 
@@ -292,12 +264,12 @@ pub fn compute(
     cfg.validate()?;
     check_store(graph, txs)?;
     let layout = Layout::of(cfg);
-    let cols = Cols::new(txs.len(), layout.names.len());
+    let cols = Cols::new(txs.len(), &layout.kinds, cfg.threads);
     fill(graph, txs, cfg, &layout, &cols, i64::MIN);
     Ok(FeatureMatrix {
         names: layout.names,
         rows: txs.len(),
-        values: cols.into_values(),
+        columns: cols.into_columns(),
     })
 }
 
@@ -342,9 +314,9 @@ pub fn update(
         Mode::Online => 0,
     };
     let t_from = t_new.saturating_sub(reach);
-    let cols = Cols::grown(&m.values, m.rows, txs.len(), layout.names.len());
+    let cols = Cols::grown(&m.columns, m.rows, txs.len(), &layout.kinds, cfg.threads);
     fill(graph, txs, cfg, &layout, &cols, t_from);
-    m.values = cols.into_values();
+    m.columns = cols.into_columns();
     m.rows = txs.len();
     Ok(txs.ts.iter().filter(|t| t.0 >= t_from).count())
 }
@@ -390,7 +362,7 @@ fn fill(
     let v_chunks = n.div_ceil(VERTEX_CHUNK);
     let first_contact = raw::RAW
         .iter()
-        .position(|&r| r == "first_contact")
+        .position(|&(r, _)| r == "first_contact")
         .expect("first_contact is a raw column");
     let horizon = cfg.windows.iter().copied().max().unwrap_or(0);
     let novel = novel::novel(graph, rows, cfg.mode, horizon, threads);
@@ -507,8 +479,18 @@ fn shapes(
     par_chunks(
         threads,
         blocks.len(),
-        &|| (structure::Scratch::new(n), vec![0u32; lens], Vec::new()),
-        &|(s, counts, slice_rows), bi| {
+        &|| {
+            let slice = TemporalGraph::default();
+            let comps = Components::default();
+            (
+                structure::Scratch::new(n),
+                vec![0u32; lens],
+                Vec::new(),
+                slice,
+                comps,
+            )
+        },
+        &|(s, counts, slice_rows, g, comps), bi| {
             let rows_in = &order[blocks[bi].clone()];
             let (Some(&first), Some(&last)) = (rows_in.first(), rows_in.last()) else {
                 return;
@@ -532,8 +514,14 @@ fn shapes(
                     .iter()
                     .filter(|&&r| novel.is_none_or(|keep| keep[r as usize])),
             );
-            let g = TemporalGraph::of_rows(txs, slice_rows, n);
             if let Some(is_novel) = rooted {
+                // A rooted cycle lies in [t, t + w] of its root, so its slice starts at the
+                // block, half the width of the one scatter-gather needs; and it lies inside one
+                // strong component of that slice, which spares the roots whose edge joins two
+                // components and keeps the searches of the others inside theirs.
+                let c0 = slice_rows.partition_point(|&r| txs.ts[r as usize].0 < t_lo);
+                g.refill_rows(txs, &slice_rows[c0..], n);
+                comps.compute(g);
                 for &r in rows_in {
                     let r = r as usize;
                     let t = txs.ts[r].0;
@@ -548,7 +536,7 @@ fn shapes(
                         t,
                     };
                     let b = bounds(t, t.saturating_add(w));
-                    structure::rooted_cycles(&g, root, cfg.max_cycle_len, b, s, &mut |on| {
+                    structure::rooted_cycles(g, comps, root, cfg.max_cycle_len, b, s, &mut |on| {
                         let col = base + on.len() - 2;
                         for &x in on {
                             if txs.ts[x as usize].0 >= t_from {
@@ -558,6 +546,7 @@ fn shapes(
                     });
                 }
             }
+            g.refill_rows(txs, slice_rows, n);
             for r in rows_in.iter().map(|&r| r as usize).filter(|&r| wanted(r)) {
                 let (u, v, t) = (txs.from[r], txs.to[r], txs.ts[r].0);
                 let b = bounds(
@@ -570,12 +559,12 @@ fn shapes(
                 // Online, a row sees only the past, so a cycle is counted by its last edge
                 // alone: the search per row is already once per cycle.
                 if novel.is_some() && rooted.is_none() {
-                    structure::cycles(&g, u, v, b, s, counts);
+                    structure::cycles(g, u, v, b, s, counts);
                     for (j, &k) in counts.iter().enumerate() {
                         cols.set(base + j, r, k as f32);
                     }
                 }
-                let (sc, ga) = structure::scatter_gather(&g, u, v, b, s);
+                let (sc, ga) = structure::scatter_gather(g, u, v, b, s);
                 cols.set(base + lens, r, sc as f32);
                 cols.set(base + lens + 1, r, ga as f32);
             }

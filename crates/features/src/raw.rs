@@ -1,19 +1,20 @@
 //! The transaction's own columns: amount, kind, currency, time of day and week, roundness.
 
+use crate::matrix::Cell::{self, Half, Small};
 use crate::sink::{par_chunks, Cols};
 use finmon_model::tx::NO_ACCOUNT;
 use finmon_model::{Currency, Transactions};
 use std::ops::Range;
 
-pub(crate) const RAW: &[&str] = &[
-    "amount",
-    "kind",
-    "foreign",
-    "hour",
-    "weekday",
-    "round",
-    "first_contact",
-    "cash",
+pub(crate) const RAW: &[(&str, Cell)] = &[
+    ("amount", Half),
+    ("kind", Small),
+    ("foreign", Small),
+    ("hour", Small),
+    ("weekday", Small),
+    ("round", Half),
+    ("first_contact", Small),
+    ("cash", Small),
 ];
 
 /// Trailing zeros of an amount in its currency's units (1,000 → 3), or minus its decimals

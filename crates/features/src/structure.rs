@@ -6,7 +6,7 @@
 //! stops after a budget of edge visits, so a row costs at most a fixed amount of work and the
 //! counts are lower bounds on a dense graph.
 
-use finmon_graph::{Edges, TemporalGraph};
+use finmon_graph::{Components, Edges, TemporalGraph};
 
 /// Per-thread scratch for the searches, sized by the vertex count and left clean after each.
 pub(crate) struct Scratch {
@@ -268,6 +268,7 @@ impl Root {
 /// Hubs are not walked through and the search stops after `b.budget` edge visits.
 pub(crate) fn rooted_cycles(
     g: &TemporalGraph,
+    comps: &Components,
     root: Root,
     max_len: usize,
     b: Bounds,
@@ -275,9 +276,10 @@ pub(crate) fn rooted_cycles(
     hit: &mut dyn FnMut(&[u32]),
 ) {
     let (u, v) = (root.u, root.v);
-    if u == v || max_len < 2 {
+    if u == v || max_len < 2 || !comps.on_cycle(u, v) {
         return;
     }
+    let home = comps.of(u);
     // Most roots close nothing because u is paid by no one, or v pays no one, after the root:
     // two lookups spare the ball and a walk that could never end.
     let (ins, outs) = (g.in_edges_in(u, b.t0, b.t1), g.out_edges_in(v, b.t0, b.t1));
@@ -285,7 +287,10 @@ pub(crate) fn rooted_cycles(
     if !any_after(&ins) || !any_after(&outs) {
         return;
     }
-    let (mut budget, beyond) = reverse_ball(g, u, max_len, b, s, &|e, i| root.after(e, i));
+    // A cycle never leaves its strong component: the ball and the walk stay in `home`.
+    let (mut budget, beyond) = reverse_ball(g, u, max_len, b, s, &|e, i| {
+        root.after(e, i) && comps.of(e.nbr[i]) == home
+    });
     if hops_needed(s.dist[v as usize], beyond) < max_len {
         s.on_path[u as usize] = true;
         s.on_path[v as usize] = true;
@@ -293,6 +298,8 @@ pub(crate) fn rooted_cycles(
         s.path.push(root.row);
         let mut walk = RootedWalk {
             g,
+            comps,
+            home,
             root,
             max_len,
             beyond,
@@ -310,6 +317,8 @@ pub(crate) fn rooted_cycles(
 /// The depth-first half of [`rooted_cycles`].
 struct RootedWalk<'a, 'h> {
     g: &'a TemporalGraph,
+    comps: &'a Components,
+    home: u32,
     root: Root,
     max_len: usize,
     beyond: usize,
@@ -341,6 +350,7 @@ impl RootedWalk<'_, '_> {
                 continue;
             }
             if s.on_path[y as usize]
+                || self.comps.of(y) != self.home
                 || hops + 1 + hops_needed(s.dist[y as usize], self.beyond) > self.max_len
             {
                 continue;

@@ -200,7 +200,7 @@ fn same_output_whatever_the_threads() {
         let one = compute(&g, &t, &cfg).unwrap();
         cfg.threads = 3;
         let three = compute(&g, &t, &cfg).unwrap();
-        assert_eq!(format!("{:?}", one.values), format!("{:?}", three.values));
+        assert_eq!(format!("{:?}", one.columns), format!("{:?}", three.columns));
     }
 }
 
@@ -219,8 +219,8 @@ fn update_equals_full_recompute() {
         let done = update(&mut m, &g_all, &all, &cfg).unwrap();
         let full = compute(&g_all, &all, &cfg).unwrap();
         assert_eq!(
-            format!("{:?}", m.values),
-            format!("{:?}", full.values),
+            format!("{:?}", m.columns),
+            format!("{:?}", full.columns),
             "{mode}"
         );
         assert!(

@@ -4,31 +4,32 @@
 //! leaves the window once: O(degree) per account however wide the window, where a query per
 //! transaction would be O(degree²) on a hub.
 
+use crate::matrix::Cell::{self, Half, Small};
 use crate::{Mode, Side};
 use finmon_graph::{Edges, TemporalGraph};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The per-side statistics, in column order. `next_*` only in offline mode; `pair_*` only on the
-/// sender side.
-pub(crate) const COMMON: &[&str] = &[
-    "out_cnt",
-    "out_nbrs",
-    "out_new",
-    "out_sum",
-    "in_cnt",
-    "in_nbrs",
-    "in_new",
-    "in_sum",
-    "balance",
-    "through",
-    "same_amt",
-    "amt_ratio",
-    "prev_in_gap",
-    "prev_out_gap",
+/// sender side. Counts are stored in a byte.
+pub(crate) const COMMON: &[(&str, Cell)] = &[
+    ("out_cnt", Small),
+    ("out_nbrs", Small),
+    ("out_new", Small),
+    ("out_sum", Half),
+    ("in_cnt", Small),
+    ("in_nbrs", Small),
+    ("in_new", Small),
+    ("in_sum", Half),
+    ("balance", Half),
+    ("through", Small),
+    ("same_amt", Small),
+    ("amt_ratio", Half),
+    ("prev_in_gap", Half),
+    ("prev_out_gap", Half),
 ];
-pub(crate) const FUTURE: &[&str] = &["next_in_gap", "next_out_gap"];
-pub(crate) const PAIR: &[&str] = &["pair_fwd", "pair_rev"];
+pub(crate) const FUTURE: &[(&str, Cell)] = &[("next_in_gap", Half), ("next_out_gap", Half)];
+pub(crate) const PAIR: &[(&str, Cell)] = &[("pair_fwd", Small), ("pair_rev", Small)];
 
 /// Amount keys are already well-mixed 64-bit hashes: hash them as themselves.
 #[derive(Default)]

@@ -170,24 +170,49 @@ impl Csr {
         n: usize,
         rows: impl Fn() -> I,
     ) -> Csr {
-        let mut offsets = vec![0u32; n + 1];
+        let mut c = Csr::default();
+        c.fill_rows(key, other, ts, n, rows);
+        // Filling counts in one spare slot.
+        c.offsets.shrink_to_fit();
+        c
+    }
+
+    /// [`Csr::build_rows`] into this adjacency's memory: a caller that builds one slice after
+    /// another reuses the same pages instead of faulting in fresh ones for each.
+    fn fill_rows<I: Iterator<Item = usize>>(
+        &mut self,
+        key: &[u32],
+        other: &[u32],
+        ts: &[Timestamp],
+        n: usize,
+        rows: impl Fn() -> I,
+    ) {
+        // Counts go to `offsets[v + 2]`; after the prefix sum `offsets[v + 1]` is where `v`
+        // starts and serves as its cursor, so that once every edge is placed it is where `v`
+        // ends, which is where `v + 1` starts: the offsets, without a cursor array.
+        let offsets = &mut self.offsets;
+        offsets.clear();
+        offsets.resize(n + 2, 0);
         for r in rows() {
             if key[r] != NO_ACCOUNT && other[r] != NO_ACCOUNT {
-                offsets[key[r] as usize + 1] += 1;
+                offsets[key[r] as usize + 2] += 1;
             }
         }
         for v in 0..n {
-            offsets[v + 1] += offsets[v];
+            offsets[v + 2] += offsets[v + 1];
         }
-        let edges = offsets[n] as usize;
-        let mut cursor: Vec<u32> = offsets[..n].to_vec();
-        let mut nbr = vec![0u32; edges];
-        let mut tx = vec![0u32; edges];
-        let mut t = vec![0i64; edges];
+        let edges = offsets[n + 1] as usize;
+        let (nbr, tx, t) = (&mut self.nbr, &mut self.tx, &mut self.ts);
+        for col in [&mut *nbr, &mut *tx] {
+            col.clear();
+            col.resize(edges, 0);
+        }
+        t.clear();
+        t.resize(edges, 0);
         for row in rows() {
             let (k, o) = (key[row], other[row]);
             if k != NO_ACCOUNT && o != NO_ACCOUNT {
-                let slot = &mut cursor[k as usize];
+                let slot = &mut offsets[k as usize + 1];
                 let i = *slot as usize;
                 *slot += 1;
                 nbr[i] = o;
@@ -195,7 +220,7 @@ impl Csr {
                 t[i] = ts[row].0;
             }
         }
-        drop(cursor);
+        offsets.truncate(n + 1);
         let mut scratch: Vec<(i64, u32, u32)> = Vec::new();
         for v in 0..n {
             let r = offsets[v] as usize..offsets[v + 1] as usize;
@@ -211,12 +236,6 @@ impl Csr {
                 tx[i] = row;
                 nbr[i] = o;
             }
-        }
-        Csr {
-            offsets,
-            nbr,
-            tx,
-            ts: t,
         }
     }
 }
@@ -331,13 +350,18 @@ impl TemporalGraph {
     /// O(rows + vertices), for a caller that has the store in time order (rows given in time
     /// order need no sort). On the calling thread.
     pub fn of_rows(txs: &Transactions, rows: &[u32], n: usize) -> TemporalGraph {
+        let mut g = TemporalGraph::default();
+        g.refill_rows(txs, rows, n);
+        g
+    }
+
+    /// Makes this graph [`TemporalGraph::of_rows`]`(txs, rows, n)`, reusing its memory.
+    pub fn refill_rows(&mut self, txs: &Transactions, rows: &[u32], n: usize) {
         let each = || rows.iter().map(|&r| r as usize);
-        TemporalGraph {
-            n,
-            rows: txs.len(),
-            out: Csr::build_rows(&txs.from, &txs.to, &txs.ts, n, each),
-            inc: Csr::build_rows(&txs.to, &txs.from, &txs.ts, n, each),
-        }
+        self.n = n;
+        self.rows = txs.len();
+        self.out.fill_rows(&txs.from, &txs.to, &txs.ts, n, each);
+        self.inc.fill_rows(&txs.to, &txs.from, &txs.ts, n, each);
     }
 
     /// Per transaction row, whether it is the first transaction from its sender to its receiver

@@ -76,6 +76,7 @@ pub mod config;
 pub mod graph;
 mod mine;
 pub mod pattern;
+pub mod scc;
 
 pub use config::{
     BipartiteConfig, CycleConfig, FanConfig, GatherScatterConfig, HopOrder, MinerConfig,
@@ -84,3 +85,4 @@ pub use config::{
 pub use graph::{Edge, Edges, GraphError, TemporalGraph};
 pub use mine::{account_name, mine, mine_dataset, mine_detailed, mine_with, Mined};
 pub use pattern::{Pattern, PatternInstance};
+pub use scc::Components;
