@@ -67,6 +67,7 @@ use finmon_model::tx::NO_ACCOUNT;
 use finmon_model::Transactions;
 use serde::{Deserialize, Serialize};
 use sink::{par_chunks, Cols};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Why features could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -368,6 +369,11 @@ fn fill(
     let novel = novel::novel(graph, rows, cfg.mode, horizon, threads);
     let novel_graph = graph.filtered(&|row| novel[row as usize]);
     let order = by_time(txs);
+    let sg_zeros: Vec<Vec<AtomicU8>> = cfg
+        .windows
+        .iter()
+        .map(|_| (0..rows).map(|_| AtomicU8::new(0)).collect())
+        .collect();
     for (gi, win) in [graph, &novel_graph].into_iter().enumerate() {
         for (wi, &w) in cfg.windows.iter().enumerate() {
             let target = vertex::Target {
@@ -394,6 +400,11 @@ fn fill(
                 w,
                 t_from,
                 (gi == 1).then_some(&novel[..]),
+                if gi == 0 {
+                    Zeros::Record(&sg_zeros[wi])
+                } else {
+                    Zeros::Skip(&sg_zeros[wi])
+                },
             );
         }
     }
@@ -433,6 +444,20 @@ fn time_blocks(txs: &Transactions, order: &[u32], w: i64) -> Vec<std::ops::Range
     blocks
 }
 
+/// Per row, which scatter-gather counts of the whole graph were exact zeros: those of the novel
+/// edges, a subgraph, are zeros too and need no search.
+#[derive(Clone, Copy)]
+enum Zeros<'a> {
+    /// The whole graph: write the bits.
+    Record(&'a [AtomicU8]),
+    /// The novel edges: read them.
+    Skip(&'a [AtomicU8]),
+}
+
+const SCATTER_ZERO: u8 = 1;
+const GATHER_ZERO: u8 = 2;
+const BOTH_ZERO: u8 = SCATTER_ZERO | GATHER_ZERO;
+
 /// The scatter-gather columns of one (graph, window) block: of the whole graph, or with `novel`
 /// of the novel edges' graph, which also has the cycle columns. `n` is the vertex count.
 ///
@@ -451,6 +476,7 @@ fn shapes(
     w: i64,
     t_from: i64,
     novel: Option<&[bool]>,
+    zeros: Zeros<'_>,
 ) {
     let rows = txs.len();
     let lens = novel.map_or(0, |_| cfg.max_cycle_len - 1);
@@ -546,6 +572,24 @@ fn shapes(
                     });
                 }
             }
+            let online_cycles = novel.is_some() && rooted.is_none();
+            let known = |r: usize| match zeros {
+                Zeros::Skip(z) => z[r].load(Ordering::Relaxed),
+                Zeros::Record(_) => 0,
+            };
+            let searched = |r: &usize| online_cycles || known(*r) != BOTH_ZERO;
+            if !rows_in
+                .iter()
+                .map(|&r| r as usize)
+                .filter(|&r| wanted(r))
+                .any(|r| searched(&r))
+            {
+                for r in rows_in.iter().map(|&r| r as usize).filter(|&r| wanted(r)) {
+                    cols.set(base + lens, r, 0.0);
+                    cols.set(base + lens + 1, r, 0.0);
+                }
+                return;
+            }
             g.refill_rows(txs, slice_rows, n);
             for r in rows_in.iter().map(|&r| r as usize).filter(|&r| wanted(r)) {
                 let (u, v, t) = (txs.from[r], txs.to[r], txs.ts[r].0);
@@ -558,15 +602,23 @@ fn shapes(
                 );
                 // Online, a row sees only the past, so a cycle is counted by its last edge
                 // alone: the search per row is already once per cycle.
-                if novel.is_some() && rooted.is_none() {
+                if online_cycles {
                     structure::cycles(g, u, v, b, s, counts);
                     for (j, &k) in counts.iter().enumerate() {
                         cols.set(base + j, r, k as f32);
                     }
                 }
-                let (sc, ga) = structure::scatter_gather(g, u, v, b, s);
-                cols.set(base + lens, r, sc as f32);
-                cols.set(base + lens + 1, r, ga as f32);
+                let k = known(r);
+                let want = [k & SCATTER_ZERO == 0, k & GATHER_ZERO == 0];
+                let (sc, ga) = structure::scatter_gather(g, u, v, b, want, s);
+                cols.set(base + lens, r, sc.n as f32);
+                cols.set(base + lens + 1, r, ga.n as f32);
+                if let Zeros::Record(z) = zeros {
+                    let zero =
+                        |c: structure::Count, bit: u8| if c.exact && c.n == 0 { bit } else { 0 };
+                    let bits = zero(sc, SCATTER_ZERO) | zero(ga, GATHER_ZERO);
+                    z[r].store(bits, Ordering::Relaxed);
+                }
             }
         },
     );

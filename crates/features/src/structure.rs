@@ -367,23 +367,42 @@ impl RootedWalk<'_, '_> {
     }
 }
 
+/// A scatter-gather count and whether it is exact: no hub was skipped and the budget did not
+/// run out. An exact zero on a graph is a zero on every subgraph of it (the novel edges).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Count {
+    pub n: u32,
+    pub exact: bool,
+}
+
+impl Count {
+    const EXACT_ZERO: Count = Count { n: 0, exact: true };
+    const CUT_ZERO: Count = Count { n: 0, exact: false };
+}
+
 /// Scatter-gather through `u → v`, both ways round: (as the scatter hop) the most other
 /// intermediates `x` that `u` also pays and that pay a common sink with `v`; (as the gather hop)
 /// the most other intermediates `y` that also pay `v` and are paid by a common source with `u`.
+/// A side not in `want` is taken as a zero the caller already knows.
 pub(crate) fn scatter_gather(
     g: &TemporalGraph,
     u: u32,
     v: u32,
     b: Bounds,
+    want: [bool; 2],
     s: &mut Scratch,
-) -> (u32, u32) {
+) -> (Count, Count) {
     if u == v {
-        return (0, 0);
+        return (Count::EXACT_ZERO, Count::EXACT_ZERO);
     }
-    (
-        one_side(g, u, v, true, b, s),
-        one_side(g, v, u, false, b, s),
-    )
+    let side = |s: &mut Scratch, a, x, forward, wanted| {
+        if wanted {
+            one_side(g, a, x, forward, b, s)
+        } else {
+            Count::EXACT_ZERO
+        }
+    };
+    (side(s, u, v, true, want[0]), side(s, v, u, false, want[1]))
 }
 
 /// `forward`: the most intermediates `x != v` with `a → x → w` and `v → w` for one sink `w`.
@@ -393,7 +412,7 @@ pub(crate) fn scatter_gather(
 /// they are fewer than the sinks, else from the sinks (their edges back). A busy sender paying
 /// a receiver with one sink then costs one lookup, not one per account it pays. Hubs are not
 /// walked through on the side walked (intermediates' edges onwards, or sinks' edges back).
-fn one_side(g: &TemporalGraph, a: u32, v: u32, forward: bool, b: Bounds, s: &mut Scratch) -> u32 {
+fn one_side(g: &TemporalGraph, a: u32, v: u32, forward: bool, b: Bounds, s: &mut Scratch) -> Count {
     let onwards = |x: u32| {
         if forward {
             g.out_edges_in(x, b.t0, b.t1)
@@ -401,9 +420,13 @@ fn one_side(g: &TemporalGraph, a: u32, v: u32, forward: bool, b: Bounds, s: &mut
             g.in_edges_in(x, b.t0, b.t1)
         }
     };
-    let (ve, ae) = (onwards(v), onwards(a));
-    if ve.is_empty() || ve.len() > b.hub || ae.len() > b.hub {
-        return 0;
+    let ve = onwards(v);
+    if ve.is_empty() {
+        return Count::EXACT_ZERO;
+    }
+    let ae = onwards(a);
+    if ve.len() > b.hub || ae.len() > b.hub {
+        return Count::CUT_ZERO;
     }
     let ends = s.next_gen();
     s.buf.clear();
@@ -415,7 +438,7 @@ fn one_side(g: &TemporalGraph, a: u32, v: u32, forward: bool, b: Bounds, s: &mut
     }
     // No sink to gather at: nothing to count, so the intermediates need not be read.
     if s.buf.is_empty() {
-        return 0;
+        return Count::EXACT_ZERO;
     }
     // Each intermediate once, however many edges a has to it.
     for &x in ae.nbr {
@@ -446,10 +469,12 @@ fn from_intermediates(
     b: Bounds,
     s: &mut Scratch,
     visits: &mut usize,
-) -> u32 {
+) -> Count {
     let mut best = 0u32;
+    let mut exact = true;
     for i in 0..s.touched.len() {
         if *visits >= b.budget {
+            exact = false;
             break;
         }
         let x = s.touched[i];
@@ -459,6 +484,7 @@ fn from_intermediates(
             g.in_edges_in(x, b.t0, b.t1)
         };
         if xe.len() > b.hub {
+            exact = false;
             continue;
         }
         *visits += xe.len();
@@ -481,7 +507,7 @@ fn from_intermediates(
         s.who[w as usize] = u32::MAX;
     }
     s.counted.clear();
-    best
+    Count { n: best, exact }
 }
 
 /// [`one_side`] from the sinks (`s.buf`; intermediates marked `on_path`).
@@ -491,10 +517,12 @@ fn from_sinks(
     b: Bounds,
     s: &mut Scratch,
     visits: &mut usize,
-) -> u32 {
+) -> Count {
     let mut best = 0u32;
+    let mut exact = true;
     for i in 0..s.buf.len() {
         if *visits >= b.budget {
+            exact = false;
             break;
         }
         let w = s.buf[i];
@@ -504,6 +532,7 @@ fn from_sinks(
             g.out_edges_in(w, b.t0, b.t1)
         };
         if we.len() > b.hub {
+            exact = false;
             continue;
         }
         *visits += we.len();
@@ -522,5 +551,5 @@ fn from_sinks(
         s.who[x as usize] = u32::MAX;
     }
     s.counted.clear();
-    best
+    Count { n: best, exact }
 }

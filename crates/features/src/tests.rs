@@ -156,6 +156,42 @@ fn cycles_and_scatter_gather_by_hand() {
 }
 
 #[test]
+fn a_hub_in_the_whole_graph_is_not_a_zero_among_novel_edges() {
+    // 1 pays 2 and 3, both pay 4: 3 shares the scatter with 2. But 2 also pays 5 again and
+    // again, so in the whole graph it has more edges than the hub limit and is not walked
+    // through (the whole-graph count is a cut zero); among novel edges it pays twice. A whole
+    // graph zero stands in for the novel count only when it is exact.
+    let rows = [
+        (1, 1, 2, 10), // 0
+        (1, 1, 3, 10), // 1
+        (2, 3, 4, 10), // 2
+        (2, 2, 4, 10), // 3
+        (2, 2, 5, 10),
+        (2, 2, 5, 11),
+        (3, 2, 5, 12),
+        (3, 2, 5, 13),
+    ];
+    let t = store(&rows);
+    let g = TemporalGraph::build(&t).unwrap();
+    let mut cfg = FeatureConfig::new(Mode::Offline, vec![10 * D]);
+    cfg.hub_degree = 3;
+    let m = compute(&g, &t, &cfg).unwrap();
+    assert_eq!(
+        f(&m, 0, "sg_scatter@w0"),
+        0.0,
+        "2 is a hub in the whole graph"
+    );
+    assert_eq!(
+        f(&m, 0, "n.sg_scatter@w0"),
+        1.0,
+        "but not among novel edges"
+    );
+    // Where the whole graph's zero is exact, the novel one is zero too.
+    assert_eq!(f(&m, 2, "sg_scatter@w0"), 0.0);
+    assert_eq!(f(&m, 2, "n.sg_scatter@w0"), 0.0);
+}
+
+#[test]
 fn novel_edges_exclude_repeat_trade() {
     // 0 → 1 twice (repeat trade), 0 → 2 once: the second 0 → 1 is not novel, and offline the
     // first is not either (repeated within the window).

@@ -22,7 +22,7 @@ pub use enums::{
 };
 pub use finding::{Finding, Label, Subject};
 pub use intern::{Interner, Sym};
-pub use money::{Currencies, Currency, Kzt, ParseAmountError};
+pub use money::{Currencies, Currency, Grouped, Kzt, ParseAmountError};
 pub use rust_decimal::Decimal;
 pub use time::{Date, Timestamp};
 pub use tx::{StrColumn, Transactions, TxIds};

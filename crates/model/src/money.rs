@@ -120,21 +120,51 @@ impl Kzt {
 
     /// `1,250,000.00 KZT`: the form an analyst reads in a reason.
     pub fn grouped(self) -> String {
-        let neg = self.0 < 0;
-        let abs = self.0.unsigned_abs();
-        let whole = (abs / 100).to_string();
-        let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 8);
-        if neg {
-            out.push('-');
+        self.grouped_display().to_string()
+    }
+
+    /// [`Kzt::grouped`] written straight into a formatter, for a caller that writes many.
+    pub fn grouped_display(self) -> Grouped {
+        Grouped(self)
+    }
+}
+
+/// A sum in the grouped form of [`Kzt::grouped`].
+#[derive(Debug, Clone, Copy)]
+pub struct Grouped(Kzt);
+
+impl fmt::Display for Grouped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let abs = self.0 .0.unsigned_abs();
+        if self.0 .0 < 0 {
+            f.write_str("-")?;
         }
-        for (i, ch) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                out.push(',');
+        // Digits of the whole tenge, most significant first, then groups of three.
+        let whole = abs / 100;
+        let mut digits = [0u8; 20];
+        let mut n = 0;
+        let mut x = whole;
+        loop {
+            digits[n] = b'0' + (x % 10) as u8;
+            n += 1;
+            x /= 10;
+            if x == 0 {
+                break;
             }
-            out.push(ch);
         }
-        out.push_str(&format!(".{:02} KZT", abs % 100));
-        out
+        let mut out = [0u8; 27];
+        let mut len = 0;
+        for i in (0..n).rev() {
+            out[len] = digits[i];
+            len += 1;
+            if i > 0 && i % 3 == 0 {
+                out[len] = b',';
+                len += 1;
+            }
+        }
+        // Only ASCII digits and commas were written.
+        f.write_str(std::str::from_utf8(&out[..len]).map_err(|_| fmt::Error)?)?;
+        write!(f, ".{:02} KZT", abs % 100)
     }
 }
 
@@ -264,6 +294,10 @@ mod tests {
         assert_eq!(Kzt(123_456_789).to_string(), "1234567.89");
         assert_eq!(Kzt(50_000_001).grouped(), "500,000.01 KZT");
         assert_eq!(Kzt(-100).grouped(), "-1.00 KZT");
+        assert_eq!(Kzt(0).grouped(), "0.00 KZT");
+        assert_eq!(Kzt(99_999_900).grouped(), "999,999.00 KZT");
+        assert_eq!(Kzt(12_345_678_905).grouped(), "123,456,789.05 KZT");
+        assert_eq!(Kzt(i64::MIN).grouped(), "-92,233,720,368,547,758.08 KZT");
         assert_eq!(Kzt(5).to_string(), "0.05");
         let d = |s| parse_decimal(s).unwrap();
         for (a, r) in [

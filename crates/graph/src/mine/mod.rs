@@ -12,6 +12,7 @@ use crate::config::MinerConfig;
 use crate::graph::{GraphError, TemporalGraph};
 use crate::pattern::{Pattern, PatternInstance};
 use finmon_model::{Dataset, Kzt, Timestamp, Transactions};
+use std::fmt::{self, Write};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -224,26 +225,56 @@ pub(crate) fn duration(secs: i64) -> String {
     }
 }
 
+type NameFn<'a> = &'a (dyn Fn(u32) -> String + Sync);
+
 /// Up to five names, then how many more.
-fn names(ids: &[u32], name: &(dyn Fn(u32) -> String + Sync)) -> String {
-    const SHOWN: usize = 5;
-    let mut s: Vec<String> = ids.iter().take(SHOWN).map(|&i| name(i)).collect();
-    if ids.len() > SHOWN {
-        s.push(format!("and {} more", ids.len() - SHOWN));
+struct Names<'a>(&'a [u32], NameFn<'a>);
+
+impl fmt::Display for Names<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 5;
+        for (i, &id) in self.0.iter().take(SHOWN).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(&(self.1)(id))?;
+        }
+        if self.0.len() > SHOWN {
+            write!(f, ", and {} more", self.0.len() - SHOWN)?;
+        }
+        Ok(())
     }
-    s.join(", ")
+}
+
+/// The accounts of a ring in hop order, back to the first: `A → B → C → A`.
+struct Ring<'a>(&'a [u32], NameFn<'a>);
+
+impl fmt::Display for Ring<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, &id) in self.0.iter().chain(self.0.first()).enumerate() {
+            if i > 0 {
+                f.write_str(" → ")?;
+            }
+            f.write_str(&(self.1)(id))?;
+        }
+        Ok(())
+    }
+}
+
+/// `between FIRST and LAST`.
+struct Span(Timestamp, Timestamp);
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "between {} and {}", self.0, self.1)
+    }
 }
 
 fn kzt(sum: i128) -> Kzt {
     Kzt(sum.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
 }
 
-fn finish(
-    r: Raw,
-    txs: &Transactions,
-    cfg: &MinerConfig,
-    name: &(dyn Fn(u32) -> String + Sync),
-) -> PatternInstance {
+fn finish(r: Raw, txs: &Transactions, cfg: &MinerConfig, name: NameFn<'_>) -> PatternInstance {
     let time = |row: u32| txs.ts[row as usize];
     let amount = |row: u32| i128::from(txs.amount_kzt[row as usize].0);
     let first = r.txs.iter().map(|&x| time(x)).min().unwrap_or_default();
@@ -263,8 +294,10 @@ fn finish(
     };
     let a = &r.accounts;
     let n_tx = r.txs.len();
-    let span = |lo: Timestamp, hi: Timestamp| format!("between {lo} and {hi}");
-    let reason = match &r.detail {
+    let sum = |x: i128| kzt(x).grouped_display();
+    let mut reason = String::with_capacity(320);
+    // Writing to a String cannot fail.
+    let _ = match &r.detail {
         Detail::Fan => {
             let (c, dir, verb) = match r.kind {
                 Pattern::FanIn => (&cfg.fan_in, "senders", "paid"),
@@ -275,52 +308,51 @@ fn finish(
             } else {
                 "distinct "
             };
-            let hub = name(a[0]);
-            let flow = match r.kind {
-                Pattern::FanIn => format!("{verb} {} into {hub}", kzt(total).grouped()),
-                _ => format!("{verb} {} by {hub}", kzt(total).grouped()),
+            let into = match r.kind {
+                Pattern::FanIn => "into",
+                _ => "by",
             };
-            format!(
-                "{}: {} {new}{dir} {flow} in {n_tx} transfers {} (at least {} within {}); {dir}: {}",
+            write!(
+                reason,
+                "{}: {} {new}{dir} {verb} {} {into} {} in {n_tx} transfers {} (at least {} within {}); {dir}: {}",
                 r.kind,
                 a.len() - 1,
-                span(first, last),
+                sum(total),
+                name(a[0]),
+                Span(first, last),
                 c.min_counterparties,
                 duration(c.window_secs),
-                names(&a[1..], name)
+                Names(&a[1..], name)
             )
         }
         Detail::Cycle { temporal } => {
-            let c = &cfg.cycle;
-            let mut hops: Vec<String> = a.iter().map(|&x| name(x)).collect();
-            if let Some(&s) = a.first() {
-                hops.push(name(s));
-            }
             let order = if *temporal {
                 "each hop no earlier than the one before"
             } else {
                 "hops in any order"
             };
-            format!(
+            write!(
+                reason,
                 "cycle: {} transfers moved {} round {} {} (within {}, {order})",
                 n_tx,
-                kzt(total).grouped(),
-                hops.join(" → "),
-                span(first, last),
-                duration(c.window_secs),
+                sum(total),
+                Ring(a, name),
+                Span(first, last),
+                duration(cfg.cycle.window_secs),
             )
         }
         Detail::ScatterGather => {
             let (src, sink) = (a[0], a[1]);
             let (out, o0, _) = part(&|x| txs.from[x] == src);
             let (inn, _, i1) = part(&|x| txs.to[x] == sink);
-            format!(
+            write!(
+                reason,
                 "scatter-gather: {} paid {} to {} intermediates ({}), which passed {} on to {} between {o0} and {i1} (window {})",
                 name(src),
-                out.grouped(),
+                out.grouped_display(),
                 a.len() - 2,
-                names(&a[2..], name),
-                inn.grouped(),
+                Names(&a[2..], name),
+                inn.grouped_display(),
                 name(sink),
                 duration(cfg.scatter_gather.window_secs)
             )
@@ -331,56 +363,56 @@ fn finish(
             let (out, o0, o1) = part(&|x| txs.from[x] == hub);
             let srcs = &a[1..1 + sources];
             let dsts = &a[1 + sources..];
-            format!(
+            write!(
+                reason,
                 "gather-scatter: {} senders ({}) paid {} into {} {}, which then paid {} to {} receivers ({}) {} (window {})",
                 srcs.len(),
-                names(srcs, name),
-                inn.grouped(),
+                Names(srcs, name),
+                inn.grouped_display(),
                 name(hub),
-                span(i0, i1),
-                out.grouped(),
+                Span(i0, i1),
+                out.grouped_display(),
                 dsts.len(),
-                names(dsts, name),
-                span(o0, o1),
+                Names(dsts, name),
+                Span(o0, o1),
                 duration(cfg.gather_scatter.window_secs)
             )
         }
         Detail::Bipartite { senders } => {
             let b = &cfg.bipartite;
-            format!(
+            write!(
+                reason,
                 "bipartite: {} senders ({}) each paid at least {} of {} receivers ({}): {} transfers, {} {} (window {})",
                 senders,
-                names(&a[..*senders], name),
+                Names(&a[..*senders], name),
                 b.min_receivers_per_sender,
                 a.len() - senders,
-                names(&a[*senders..], name),
+                Names(&a[*senders..], name),
                 n_tx,
-                kzt(total).grouped(),
-                span(first, last),
+                sum(total),
+                Span(first, last),
                 duration(b.window_secs)
             )
         }
         Detail::Stack { layers } => {
             let sizes: Vec<String> = layers.iter().map(usize::to_string).collect();
-            let mut at = 0;
-            let shown: Vec<String> = layers
-                .iter()
-                .map(|&n| {
-                    let s = format!("[{}]", names(&a[at..at + n], name));
-                    at += n;
-                    s
-                })
-                .collect();
-            format!(
-                "stack: {} layers of accounts ({} accounts) passed money on layer to layer: {} transfers, {} {} (window {}); layers: {}",
+            let _ = write!(
+                reason,
+                "stack: {} layers of accounts ({} accounts) passed money on layer to layer: {} transfers, {} {} (window {}); layers: ",
                 layers.len(),
                 sizes.join(" → "),
                 n_tx,
-                kzt(total).grouped(),
-                span(first, last),
+                sum(total),
+                Span(first, last),
                 duration(cfg.stack.window_secs),
-                shown.join(" → ")
-            )
+            );
+            let mut at = 0;
+            for (i, &n) in layers.iter().enumerate() {
+                let sep = if i > 0 { " → " } else { "" };
+                let _ = write!(reason, "{sep}[{}]", Names(&a[at..at + n], name));
+                at += n;
+            }
+            Ok(())
         }
     };
     PatternInstance {
