@@ -1,7 +1,9 @@
-//! `features_bench DATASET_DIR [offline|online] [WINDOW_DAYS ...] [--max-cycle-len N] [--hub-degree N] [--search-budget N] [--csv OUT]`: loads a dataset,
+//! `features_bench DATASET_DIR [offline|online] [WINDOW_DAYS ...] [--max-cycle-len N] [--hub-degree N] [--search-budget N] [--mine] [--csv OUT]`: loads a dataset,
 //! builds the temporal graph, computes every feature and prints seconds, edges per second and
-//! bytes per edge of each stage; with `--csv`, also writes the matrix with each row's label
-//! (`label`, `typology`) and day for offline analysis.
+//! bytes per edge of each stage; with `--mine`, then mines every pattern (default miner
+//! settings, reasons written) in the same process and prints build + features + mining; with
+//! `--csv`, also writes the matrix with each row's label (`label`, `typology`) and day for
+//! offline analysis.
 //!
 //! ```sh
 //! cargo run --release -p finmon-features --example features_bench -- /tmp/finmon-bench/aw-trans offline 1
@@ -35,6 +37,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             Some(PathBuf::from(p))
         }
         None => None,
+    };
+    let mine = match args.iter().position(|a| a == "--mine") {
+        Some(i) => {
+            args.remove(i);
+            true
+        }
+        None => false,
     };
     let mut number = |flag: &str| -> Result<Option<usize>, Box<dyn std::error::Error>> {
         let Some(i) = args.iter().position(|a| a == flag) else {
@@ -73,6 +82,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let graph = TemporalGraph::build(txs)?;
     let s = t.elapsed().as_secs_f64();
+    let mut stages = s;
     let edges = graph.n_edges().max(1) as f64;
     println!(
         "graph    {s:>8.2} s  {} edges, {:.0} edges/s, {:.1} bytes/edge",
@@ -93,12 +103,30 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let m = compute(&graph, txs, &cfg)?;
     let s = t.elapsed().as_secs_f64();
+    stages += s;
     println!(
         "features {s:>8.2} s  {} columns, {:.0} edges/s, {:.1} bytes/edge",
         m.n_cols(),
         edges / s.max(1e-9),
         m.heap_bytes() as f64 / edges
     );
+    if mine {
+        let t = Instant::now();
+        let ds = &loaded.dataset;
+        let mined = finmon_graph::mine_dataset(&graph, ds, &finmon_graph::MinerConfig::default())?;
+        let s = t.elapsed().as_secs_f64();
+        stages += s;
+        println!(
+            "mining   {s:>8.2} s  {} instances, {:.0} edges/s",
+            mined.len(),
+            edges / s.max(1e-9)
+        );
+        println!(
+            "build + features + mining {stages:.2} s; graph + matrix {:.1} bytes/edge; process peak {}",
+            (graph.heap_bytes() + m.heap_bytes()) as f64 / edges,
+            peak_rss()
+        );
+    }
     if let Some(path) = csv {
         let ids = &txs.ids;
         let row_of: HashMap<String, usize> = (0..ids.len())
@@ -129,4 +157,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// The process's peak resident memory, from `/proc/self/status` (Linux).
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
