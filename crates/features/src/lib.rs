@@ -384,6 +384,7 @@ fn fill(
                 window: w,
                 t_from,
                 first_contact_col: (gi == 0 && wi == 0).then_some(first_contact),
+                history: (gi == 0 && wi == 0).then_some((raw::RAW.len(), widest.max(1) as f64)),
             };
             par_chunks(threads, v_chunks, &|| vertex::Scratch::new(n), &|s, c| {
                 for x in c * VERTEX_CHUNK..((c + 1) * VERTEX_CHUNK).min(n) {

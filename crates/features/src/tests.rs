@@ -304,13 +304,23 @@ fn account_features_by_hand() {
 fn history_by_hand() {
     // Account 0 is busy on days 1–3, quiet, then pays again on day 50; account 5 is new.
     let rows = [
-        (1, 1, 0, 100),  // 0
-        (2, 0, 2, 100),  // 1
-        (3, 0, 2, 100),  // 2
-        (50, 0, 5, 100), // 3
-        (50, 4, 0, 100), // 4: same second as row 3, so not "before" it
+        (1, 1, 0, 100),                             // 0
+        (2, 0, 2, 100),                             // 1
+        (3, 0, 2, 100),                             // 2
+        (50, 0, 5, 100),                            // 3
+        (50, 4, 0, 100),                            // 4: same second as row 3, so not "before" it
+        (40, 0, finmon_model::tx::NO_ACCOUNT, 100), // 5: cash out, on no edge
     ];
     let m = run(&rows, Mode::Offline, 10);
+    // The cash row has the history of its one account: the edges of days 1–3.
+    assert_near(f(&m, 5, "src.prior"), (3.0f32).ln_1p());
+    assert_near(f(&m, 5, "src.idle"), 3.7);
+    assert!(
+        f(&m, 5, "dst.prior").is_nan(),
+        "the cash side has no account"
+    );
+    // Row 4's receiver is account 0 too, from the receiving side of the sweep.
+    assert_near(f(&m, 4, "dst.prior"), (3.0f32).ln_1p());
     // Row 3: three edges of account 0 before day 50, the last on day 3: 47 days of a 10-day
     // (widest) window.
     assert_near(f(&m, 3, "src.prior"), (3.0f32).ln_1p());

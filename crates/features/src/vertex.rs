@@ -5,7 +5,7 @@
 //! transaction would be O(degree²) on a hub.
 
 use crate::matrix::Cell::{self, Half, Small};
-use crate::{Mode, Side};
+use crate::{history, Mode, Side};
 use finmon_graph::{Edges, TemporalGraph};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -197,6 +197,10 @@ pub(crate) struct Target<'a> {
     /// Column of the raw `first_contact` feature, written by the sender side of the first
     /// window only.
     pub first_contact_col: Option<usize>,
+    /// Where the history columns start (see [`crate::history`]), and the widest window: written
+    /// by the first window's sweep of the whole graph, whose slot counts before each row are
+    /// the account's edges before it.
+    pub history: Option<(usize, f64)>,
 }
 
 /// Time from `t` to `other` as a fraction of the window, NaN when there is no such edge within
@@ -357,6 +361,20 @@ pub(crate) fn sweep(
         }
         for (j, &val) in v[..n].iter().enumerate() {
             out.cols.set(base + j, row as usize, val);
+        }
+        if let Some((h, widest)) = out.history {
+            // Only set when `win` is `g`: `out_lt` and `in_lt` count all of x's edges before t.
+            let k = match side {
+                Side::Src => 0,
+                Side::Dst => 1,
+            };
+            let last = out_lt.checked_sub(1).map(|i| oe.ts[i]);
+            let last = last.max(in_lt.checked_sub(1).map(|i| ie.ts[i]));
+            let (prior, idle) = history::values(out_lt + in_lt, last, t, widest);
+            out.cols.set(h + 2 * k, row as usize, prior);
+            if let Some(idle) = idle {
+                out.cols.set(h + 2 * k + 1, row as usize, idle);
+            }
         }
     }
     wo.clear(&mut s.cnt_out, &mut s.amounts_out, info);
