@@ -592,6 +592,9 @@ fn shapes(
                 return;
             }
             g.refill_rows(txs, slice_rows, n);
+            if online_cycles {
+                comps.compute(g);
+            }
             for r in rows_in.iter().map(|&r| r as usize).filter(|&r| wanted(r)) {
                 let (u, v, t) = (txs.from[r], txs.to[r], txs.ts[r].0);
                 let b = bounds(
@@ -604,7 +607,12 @@ fn shapes(
                 // Online, a row sees only the past, so a cycle is counted by its last edge
                 // alone: the search per row is already once per cycle.
                 if online_cycles {
-                    structure::cycles(g, u, v, b, s, counts);
+                    // A novel row's own edge is in the slice, so its cycles lie in one strong
+                    // component of the slice; a repeat payment's edge is not, so its are
+                    // searched without that bound.
+                    let is_novel = novel.is_some_and(|keep| keep[r]);
+                    let c = is_novel.then_some(&*comps);
+                    structure::cycles(g, c, u, v, b, s, counts);
                     for (j, &k) in counts.iter().enumerate() {
                         cols.set(base + j, r, k as f32);
                     }

@@ -110,8 +110,13 @@ fn distinct_nbrs(
 /// and must then stay within the reverse ball: an account the ball did not reach is at least
 /// `reach + 1` hops from `u`. Both halves grow like the branching factor to half the length,
 /// instead of the whole length for one deep search.
+///
+/// With `comps` (the strong components of `g`, when `u → v` is itself an edge of `g`), a
+/// cycle lies in the component of `u`: an edge between two components closes none, and the
+/// searches do not leave the component.
 pub(crate) fn cycles(
     g: &TemporalGraph,
+    comps: Option<&Components>,
     u: u32,
     v: u32,
     b: Bounds,
@@ -120,15 +125,25 @@ pub(crate) fn cycles(
 ) {
     out.iter_mut().for_each(|c| *c = 0);
     let max_len = out.len() + 1;
-    if u == v || max_len < 2 {
+    if u == v || max_len < 2 || comps.is_some_and(|c| !c.on_cycle(u, v)) {
         return;
     }
-    let (mut budget, beyond) = reverse_ball(g, u, max_len, b, s, &|_, _| true);
+    let home = comps.map(|c| (c, c.of(u)));
+    let inside = |x: u32| home.is_none_or(|(c, h)| c.of(x) == h);
+    let (mut budget, beyond) = reverse_ball(g, u, max_len, b, s, &|e, i| inside(e.nbr[i]));
     // The edge u → v plus the way back must fit in max_len edges.
     if hops_needed(s.dist[v as usize], beyond) < max_len {
         s.on_path[u as usize] = true;
         s.on_path[v as usize] = true;
-        walk(g, v, u, 1, max_len, beyond, b, s, out, &mut budget);
+        let walk = Walk {
+            g,
+            u,
+            max_len,
+            beyond,
+            b,
+            inside: &inside,
+        };
+        walk.from(v, 1, s, out, &mut budget);
         s.on_path[u as usize] = false;
         s.on_path[v as usize] = false;
     }
@@ -191,50 +206,53 @@ fn hops_needed(d: u8, beyond: usize) -> usize {
     }
 }
 
-/// Depth-first from `x`; `hops` counts the cycle's edges so far (`u → v` and the path from `v`
-/// to `x`). Counts the paths that close at `u`.
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    g: &TemporalGraph,
-    x: u32,
+/// The depth-first half of [`cycles`]: paths from `v` back to `u`, never leaving `inside`.
+struct Walk<'a> {
+    g: &'a TemporalGraph,
     u: u32,
-    hops: usize,
     max_len: usize,
     beyond: usize,
     b: Bounds,
-    s: &mut Scratch,
-    out: &mut [u32],
-    budget: &mut usize,
-) {
-    let mut visits = 0usize;
-    let Some(start) = distinct_nbrs(g, x, true, b, s, &mut visits) else {
-        return;
-    };
-    if visits > *budget {
-        *budget = 0;
+    inside: &'a dyn Fn(u32) -> bool,
+}
+
+impl Walk<'_> {
+    /// Depth-first from `x`; `hops` counts the cycle's edges so far (`u → v` and the path from
+    /// `v` to `x`). Counts the paths that close at `u`.
+    fn from(&self, x: u32, hops: usize, s: &mut Scratch, out: &mut [u32], budget: &mut usize) {
+        let mut visits = 0usize;
+        let Some(start) = distinct_nbrs(self.g, x, true, self.b, s, &mut visits) else {
+            return;
+        };
+        if visits > *budget {
+            *budget = 0;
+            s.buf.truncate(start);
+            return;
+        }
+        *budget -= visits;
+        let end = s.buf.len();
+        for i in start..end {
+            let y = s.buf[i];
+            if y == self.u {
+                // The cycle has hops + 1 edges (u → v, the path to x, x → u): index L - 2.
+                out[hops - 1] += 1;
+                continue;
+            }
+            if s.on_path[y as usize]
+                || !(self.inside)(y)
+                || hops + 1 + hops_needed(s.dist[y as usize], self.beyond) > self.max_len
+            {
+                continue;
+            }
+            if *budget == 0 {
+                break;
+            }
+            s.on_path[y as usize] = true;
+            self.from(y, hops + 1, s, out, budget);
+            s.on_path[y as usize] = false;
+        }
         s.buf.truncate(start);
-        return;
     }
-    *budget -= visits;
-    let end = s.buf.len();
-    for i in start..end {
-        let y = s.buf[i];
-        if y == u {
-            // The cycle has hops + 1 edges (u → v, the path to x, x → u): index L - 2.
-            out[hops - 1] += 1;
-            continue;
-        }
-        if s.on_path[y as usize] || hops + 1 + hops_needed(s.dist[y as usize], beyond) > max_len {
-            continue;
-        }
-        if *budget == 0 {
-            break;
-        }
-        s.on_path[y as usize] = true;
-        walk(g, y, u, hops + 1, max_len, beyond, b, s, out, budget);
-        s.on_path[y as usize] = false;
-    }
-    s.buf.truncate(start);
 }
 
 /// The earliest edge of the cycles [`rooted_cycles`] looks for: transaction row `row`, `u → v`

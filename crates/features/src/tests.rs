@@ -192,6 +192,26 @@ fn a_hub_in_the_whole_graph_is_not_a_zero_among_novel_edges() {
 }
 
 #[test]
+fn a_repeat_payment_closes_a_ring_of_novel_edges_online() {
+    // 2 first paid 0 long ago; then 0 → 1 → 2 are new payments and 2 pays 0 again. The repeat
+    // payment is not a novel edge, so no strong component of novel edges holds the ring, yet
+    // the novel path 0 → 1 → 2 comes back along it: online, it closes a cycle of 3.
+    let rows = [
+        (-10, 2, 0, 10), // 0
+        (1, 0, 1, 10),   // 1
+        (2, 1, 2, 10),   // 2
+        (3, 2, 0, 10),   // 3
+    ];
+    let on = run(&rows, Mode::Online, 2);
+    assert_eq!(f(&on, 3, "n.cyc3@w0"), 1.0);
+    assert_eq!(
+        f(&on, 2, "n.cyc3@w0"),
+        0.0,
+        "the ring is not closed yet on day 2"
+    );
+}
+
+#[test]
 fn novel_edges_exclude_repeat_trade() {
     // 0 → 1 twice (repeat trade), 0 → 2 once: the second 0 → 1 is not novel, and offline the
     // first is not either (repeated within the window).
