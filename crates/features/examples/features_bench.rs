@@ -75,9 +75,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let loaded = finmon_ingest::load(&dir, &finmon_ingest::Options::default())?;
     let txs = &loaded.dataset.transactions;
     println!(
-        "load     {:>8.2} s  {} transactions",
+        "load     {:>8.2} s  {} transactions, process peak {}",
         t.elapsed().as_secs_f64(),
-        txs.len()
+        txs.len(),
+        peak_rss()
     );
     let t = Instant::now();
     let graph = TemporalGraph::build(txs)?;
@@ -105,10 +106,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let s = t.elapsed().as_secs_f64();
     stages += s;
     println!(
-        "features {s:>8.2} s  {} columns, {:.0} edges/s, {:.1} bytes/edge",
+        "features {s:>8.2} s  {} columns, {:.0} edges/s, {:.1} bytes/edge, process peak {}",
         m.n_cols(),
         edges / s.max(1e-9),
-        m.heap_bytes() as f64 / edges
+        m.heap_bytes() as f64 / edges,
+        peak_rss()
     );
     if mine {
         let t = Instant::now();
