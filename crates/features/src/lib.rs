@@ -200,25 +200,23 @@ const GRAPHS: [&str; 2] = ["", "n."];
 
 impl Layout {
     fn of(cfg: &FeatureConfig) -> Layout {
-        let mut names: Vec<String> = Vec::new();
-        let mut kinds: Vec<Cell> = Vec::new();
-        let mut add = |name: String, kind: Cell| {
-            names.push(name);
-            kinds.push(kind);
-        };
-        for &(name, kind) in raw::RAW {
-            add(name.to_string(), kind);
-        }
-        for name in history::HISTORY {
-            add(name.to_string(), Cell::Half);
-        }
+        let mut cols: Vec<(String, Cell)> = Vec::new();
+        cols.extend(
+            raw::RAW
+                .iter()
+                .map(|&(name, kind)| (name.to_string(), kind)),
+        );
+        cols.extend(
+            history::HISTORY
+                .iter()
+                .map(|&name| (name.to_string(), Cell::Half)),
+        );
         let n = cfg.windows.len();
         let (mut src, mut dst, mut shape) = (vec![[0; 2]; n], vec![[0; 2]; n], vec![[0; 2]; n]);
-        let mut at = raw::RAW.len() + history::HISTORY.len();
         for (gi, pre) in GRAPHS.iter().enumerate() {
             for w in 0..n {
                 for (side, starts) in [("src", &mut src), ("dst", &mut dst)] {
-                    starts[w][gi] = at;
+                    starts[w][gi] = cols.len();
                     let mut stats: Vec<(&str, Cell)> = vertex::COMMON.to_vec();
                     if cfg.mode == Mode::Offline {
                         stats.extend_from_slice(vertex::FUTURE);
@@ -226,26 +224,26 @@ impl Layout {
                     if side == "src" {
                         stats.extend_from_slice(vertex::PAIR);
                     }
-                    for (s, kind) in stats {
-                        add(format!("{pre}{side}.{s}@w{w}"), kind);
-                        at += 1;
-                    }
+                    cols.extend(
+                        stats
+                            .iter()
+                            .map(|&(s, kind)| (format!("{pre}{side}.{s}@w{w}"), kind)),
+                    );
                 }
                 // Cycles only among novel edges: in the whole graph every busy neighbourhood
                 // has cycles (repeat trade both ways), so they say little and cost the most.
                 // Their cells are counted into by many threads at once, so they are half floats.
-                shape[w][gi] = at;
+                shape[w][gi] = cols.len();
                 if gi == 1 {
-                    for l in 2..=cfg.max_cycle_len {
-                        add(format!("{pre}cyc{l}@w{w}"), Cell::Half);
-                        at += 1;
-                    }
+                    cols.extend(
+                        (2..=cfg.max_cycle_len).map(|l| (format!("{pre}cyc{l}@w{w}"), Cell::Half)),
+                    );
                 }
-                add(format!("{pre}sg_scatter@w{w}"), Cell::Small);
-                add(format!("{pre}sg_gather@w{w}"), Cell::Small);
-                at += 2;
+                cols.push((format!("{pre}sg_scatter@w{w}"), Cell::Small));
+                cols.push((format!("{pre}sg_gather@w{w}"), Cell::Small));
             }
         }
+        let (names, kinds) = cols.into_iter().unzip();
         Layout {
             names,
             kinds,
@@ -315,7 +313,7 @@ pub fn update(
         Mode::Online => 0,
     };
     let t_from = t_new.saturating_sub(reach);
-    let cols = Cols::grown(&m.columns, m.rows, txs.len(), &layout.kinds, cfg.threads);
+    let cols = Cols::grown(&m.columns, txs.len(), &layout.kinds, cfg.threads);
     fill(graph, txs, cfg, &layout, &cols, t_from);
     m.columns = cols.into_columns();
     m.rows = txs.len();
@@ -578,12 +576,12 @@ fn shapes(
                 Zeros::Skip(z) => z[r].load(Ordering::Relaxed),
                 Zeros::Record(_) => 0,
             };
-            let searched = |r: &usize| online_cycles || known(*r) != BOTH_ZERO;
+            let searched = |r: usize| online_cycles || known(r) != BOTH_ZERO;
             if !rows_in
                 .iter()
                 .map(|&r| r as usize)
                 .filter(|&r| wanted(r))
-                .any(|r| searched(&r))
+                .any(searched)
             {
                 for r in rows_in.iter().map(|&r| r as usize).filter(|&r| wanted(r)) {
                     cols.set(base + lens, r, 0.0);

@@ -23,18 +23,12 @@ impl Cols {
     /// A matrix of NaN (missing), `rows` rows and one column per entry of `kinds`; the columns
     /// are allocated and filled on `threads` threads, since their pages are first touched here.
     pub fn new(rows: usize, kinds: &[Cell], threads: usize) -> Cols {
-        Cols::grown(&[], 0, rows, kinds, threads)
+        Cols::grown(&[], rows, kinds, threads)
     }
 
-    /// A matrix of `rows` rows whose first rows are copied from `old` (`old_rows` rows each);
-    /// the rest, and columns `old` does not have, are NaN.
-    pub fn grown(
-        old: &[Column],
-        old_rows: usize,
-        rows: usize,
-        kinds: &[Cell],
-        threads: usize,
-    ) -> Cols {
+    /// A matrix of `rows` rows whose first rows are copied from `old`; the rest, and columns
+    /// `old` does not have (or stores another way), are NaN.
+    pub fn grown(old: &[Column], rows: usize, kinds: &[Cell], threads: usize) -> Cols {
         let make = |c: usize| -> Cells {
             let nan_half = f16::NAN.to_bits();
             match (kinds[c], old.get(c)) {
@@ -62,10 +56,6 @@ impl Cols {
                 }
             }
         };
-        debug_assert!(old.iter().all(|c| match c {
-            Column::Half(v) => v.len() == old_rows,
-            Column::Small(v) => v.len() == old_rows,
-        }));
         // Contiguous runs of columns per thread, joined in order.
         let per = kinds.len().div_ceil(threads.max(1)).max(1);
         let make = &make;

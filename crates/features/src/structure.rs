@@ -297,7 +297,6 @@ pub(crate) fn rooted_cycles(
     if u == v || max_len < 2 || !comps.on_cycle(u, v) {
         return;
     }
-    let home = comps.of(u);
     // Most roots close nothing because u is paid by no one, or v pays no one, after the root:
     // two lookups spare the ball and a walk that could never end.
     let (ins, outs) = (g.in_edges_in(u, b.t0, b.t1), g.out_edges_in(v, b.t0, b.t1));
@@ -305,9 +304,11 @@ pub(crate) fn rooted_cycles(
     if !any_after(&ins) || !any_after(&outs) {
         return;
     }
-    // A cycle never leaves its strong component: the ball and the walk stay in `home`.
+    // A cycle never leaves its strong component: the ball and the walk stay in u's.
+    let home = comps.of(u);
+    let inside = |x: u32| comps.of(x) == home;
     let (mut budget, beyond) = reverse_ball(g, u, max_len, b, s, &|e, i| {
-        root.after(e, i) && comps.of(e.nbr[i]) == home
+        root.after(e, i) && inside(e.nbr[i])
     });
     if hops_needed(s.dist[v as usize], beyond) < max_len {
         s.on_path[u as usize] = true;
@@ -316,8 +317,7 @@ pub(crate) fn rooted_cycles(
         s.path.push(root.row);
         let mut walk = RootedWalk {
             g,
-            comps,
-            home,
+            inside: &inside,
             root,
             max_len,
             beyond,
@@ -335,8 +335,7 @@ pub(crate) fn rooted_cycles(
 /// The depth-first half of [`rooted_cycles`].
 struct RootedWalk<'a, 'h> {
     g: &'a TemporalGraph,
-    comps: &'a Components,
-    home: u32,
+    inside: &'a dyn Fn(u32) -> bool,
     root: Root,
     max_len: usize,
     beyond: usize,
@@ -368,7 +367,7 @@ impl RootedWalk<'_, '_> {
                 continue;
             }
             if s.on_path[y as usize]
-                || self.comps.of(y) != self.home
+                || !(self.inside)(y)
                 || hops + 1 + hops_needed(s.dist[y as usize], self.beyond) > self.max_len
             {
                 continue;

@@ -530,6 +530,14 @@ pub(crate) mod tests {
             assert_eq!(rows(s.out_edges(v)), rows(g.out_edges_in(v, 2, 5)));
             assert_eq!(rows(s.in_edges(v)), rows(g.in_edges_in(v, 2, 5)));
         }
+        // Refilled in place from a graph that held every row: the same slice, nothing left over.
+        let mut r = TemporalGraph::of_rows(&t, &[1, 2, 3, 0, 4], g.n_vertices());
+        r.refill_rows(&t, &[2, 3, 0], g.n_vertices());
+        assert_eq!((r.n_vertices(), r.n_edges(), r.n_rows()), (3, 3, 5));
+        for v in 0..3 {
+            assert_eq!(rows(r.out_edges(v)), rows(s.out_edges(v)));
+            assert_eq!(rows(r.in_edges(v)), rows(s.in_edges(v)));
+        }
     }
 
     #[test]
