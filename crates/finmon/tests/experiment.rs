@@ -178,7 +178,24 @@ fn experiment_train_and_scan_with_a_model() {
 
     // Same input, same output (timings aside).
     let (_, again) = experiment(&data, &dir.join("off2.json"), "offline");
-    for key in ["test", "validation", "miner", "windows_secs", "threshold"] {
+    // The miner's settings are chosen on validation among the named presets, not fixed.
+    let preset = json["miner_preset"].as_str().unwrap();
+    assert!(
+        finmon_graph::PRESETS.contains(&preset),
+        "miner_preset {preset}"
+    );
+    assert_eq!(
+        json["miner_candidates"].as_array().unwrap().len(),
+        finmon_graph::PRESETS.len()
+    );
+    for key in [
+        "test",
+        "validation",
+        "miner",
+        "windows_secs",
+        "threshold",
+        "miner_preset",
+    ] {
         assert_eq!(json[key], again[key], "{key} differs between two runs");
     }
 

@@ -18,12 +18,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 fn config(arg: Option<String>) -> Result<MinerConfig, String> {
-    match arg.as_deref() {
-        None | Some("default") => Ok(MinerConfig::default()),
-        Some("long_horizon") => Ok(MinerConfig::long_horizon()),
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| format!("{path}: {e}"))
-            .and_then(|t| toml::from_str(&t).map_err(|e| format!("{path}: {e}"))),
+    let name = arg.unwrap_or_else(|| "default".into());
+    match MinerConfig::preset(&name) {
+        Some(c) => Ok(c),
+        None => std::fs::read_to_string(&name)
+            .map_err(|e| format!("{name}: {e}"))
+            .and_then(|t| toml::from_str(&t).map_err(|e| format!("{name}: {e}"))),
     }
 }
 

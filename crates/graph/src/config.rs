@@ -67,6 +67,21 @@ impl MinerConfig {
     }
 }
 
+/// The named settings: the documented defaults and the presets, in that order. What a user
+/// names on a command line and what `experiment` chooses among.
+pub const PRESETS: [&str; 2] = ["default", "long_horizon"];
+
+impl MinerConfig {
+    /// The settings a [`PRESETS`] name stands for.
+    pub fn preset(name: &str) -> Option<MinerConfig> {
+        match name {
+            "default" => Some(MinerConfig::default()),
+            "long_horizon" => Some(MinerConfig::long_horizon()),
+            _ => None,
+        }
+    }
+}
+
 /// Fan-in (many senders pay one account) or fan-out (one account pays many receivers).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -369,6 +384,15 @@ mod tests {
         assert_eq!(c.fan_in.min_counterparties, 5);
         assert_eq!((c.cycle.min_len, c.cycle.max_len), (2, 10));
         assert_eq!(c.cycle.hop_order, HopOrder::NonDecreasing);
+    }
+
+    #[test]
+    fn every_preset_name_resolves_and_is_valid() {
+        for name in PRESETS {
+            MinerConfig::preset(name).unwrap().validate().unwrap();
+        }
+        assert_eq!(MinerConfig::preset("default"), Some(MinerConfig::default()));
+        assert!(MinerConfig::preset("longhorizon").is_none());
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub mod scc;
 
 pub use config::{
     BipartiteConfig, CycleConfig, FanConfig, GatherScatterConfig, HopOrder, MinerConfig,
-    ScatterGatherConfig, StackConfig, DAY,
+    ScatterGatherConfig, StackConfig, DAY, PRESETS,
 };
 pub use graph::{Edge, Edges, GraphError, TemporalGraph};
 pub use mine::{account_name, mine, mine_dataset, mine_detailed, mine_with, Mined};
