@@ -182,6 +182,19 @@ impl FeatureConfig {
     pub fn names(&self) -> Vec<String> {
         Layout::of(self).names
     }
+
+    /// The columns a learned model reads, in column order: all but the context stats, which
+    /// describe volume and future activity and drift with an account's lifetime (see
+    /// `vertex::CONTEXT`). They stay in the matrix for analysts.
+    pub fn model_inputs(&self) -> Vec<String> {
+        let layout = Layout::of(self);
+        layout
+            .names
+            .into_iter()
+            .zip(layout.input)
+            .filter_map(|(n, keep)| keep.then_some(n))
+            .collect()
+    }
 }
 
 /// Where each block of columns starts: per (graph, window), graph 0 being the whole graph and
@@ -190,6 +203,8 @@ struct Layout {
     names: Vec<String>,
     /// How each column is stored.
     kinds: Vec<Cell>,
+    /// Whether each column is a model input ([`FeatureConfig::model_inputs`]).
+    input: Vec<bool>,
     src: Vec<[usize; 2]>,
     dst: Vec<[usize; 2]>,
     shape: Vec<[usize; 2]>,
@@ -200,16 +215,16 @@ const GRAPHS: [&str; 2] = ["", "n."];
 
 impl Layout {
     fn of(cfg: &FeatureConfig) -> Layout {
-        let mut cols: Vec<(String, Cell)> = Vec::new();
+        let mut cols: Vec<(String, Cell, bool)> = Vec::new();
         cols.extend(
             raw::RAW
                 .iter()
-                .map(|&(name, kind)| (name.to_string(), kind)),
+                .map(|&(name, kind)| (name.to_string(), kind, true)),
         );
         cols.extend(
             history::HISTORY
                 .iter()
-                .map(|&name| (name.to_string(), Cell::Half)),
+                .map(|&name| (name.to_string(), Cell::Half, true)),
         );
         let n = cfg.windows.len();
         let (mut src, mut dst, mut shape) = (vec![[0; 2]; n], vec![[0; 2]; n], vec![[0; 2]; n]);
@@ -224,11 +239,10 @@ impl Layout {
                     if side == "src" {
                         stats.extend_from_slice(vertex::PAIR);
                     }
-                    cols.extend(
-                        stats
-                            .iter()
-                            .map(|&(s, kind)| (format!("{pre}{side}.{s}@w{w}"), kind)),
-                    );
+                    cols.extend(stats.iter().map(|&(s, kind)| {
+                        let input = !vertex::CONTEXT.contains(&s);
+                        (format!("{pre}{side}.{s}@w{w}"), kind, input)
+                    }));
                 }
                 // Cycles only among novel edges: in the whole graph every busy neighbourhood
                 // has cycles (repeat trade both ways), so they say little and cost the most.
@@ -236,17 +250,24 @@ impl Layout {
                 shape[w][gi] = cols.len();
                 if gi == 1 {
                     cols.extend(
-                        (2..=cfg.max_cycle_len).map(|l| (format!("{pre}cyc{l}@w{w}"), Cell::Half)),
+                        (2..=cfg.max_cycle_len)
+                            .map(|l| (format!("{pre}cyc{l}@w{w}"), Cell::Half, true)),
                     );
                 }
-                cols.push((format!("{pre}sg_scatter@w{w}"), Cell::Small));
-                cols.push((format!("{pre}sg_gather@w{w}"), Cell::Small));
+                cols.push((format!("{pre}sg_scatter@w{w}"), Cell::Small, true));
+                cols.push((format!("{pre}sg_gather@w{w}"), Cell::Small, true));
             }
         }
-        let (names, kinds) = cols.into_iter().unzip();
+        let (mut names, mut kinds, mut input) = (Vec::new(), Vec::new(), Vec::new());
+        for (n, k, i) in cols {
+            names.push(n);
+            kinds.push(k);
+            input.push(i);
+        }
         Layout {
             names,
             kinds,
+            input,
             src,
             dst,
             shape,

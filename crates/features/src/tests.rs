@@ -307,6 +307,39 @@ fn config_errors() {
 }
 
 #[test]
+fn model_inputs_leave_out_volume_and_the_future() {
+    let cfg = FeatureConfig::new(Mode::Offline, vec![D, 8 * D]);
+    let (all, inputs) = (cfg.names(), cfg.model_inputs());
+    // In column order, a subset of the matrix.
+    let mut at = all.iter();
+    assert!(inputs.iter().all(|n| at.any(|a| a == n)));
+    for name in &all {
+        let stat = name
+            .split('.')
+            .next_back()
+            .unwrap()
+            .split('@')
+            .next()
+            .unwrap();
+        let context = matches!(
+            stat,
+            "out_cnt" | "out_sum" | "in_cnt" | "in_sum" | "next_in_gap" | "next_out_gap"
+        );
+        assert_eq!(inputs.contains(name), !context, "{name}");
+    }
+    // Fan-out, cycles, history and the raw columns stay.
+    for kept in [
+        "amount",
+        "src.idle",
+        "src.out_nbrs@w1",
+        "n.cyc3@w0",
+        "sg_gather@w1",
+    ] {
+        assert!(inputs.iter().any(|n| n == kept), "{kept}");
+    }
+}
+
+#[test]
 fn account_features_by_hand() {
     let t = store(&[(1, 0, 1, 100), (2, 1, 0, 50), (3, 0, 2, 100)]);
     let g = TemporalGraph::build(&t).unwrap();

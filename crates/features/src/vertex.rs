@@ -29,6 +29,21 @@ pub(crate) const COMMON: &[(&str, Cell)] = &[
     ("prev_out_gap", Half),
 ];
 pub(crate) const FUTURE: &[(&str, Cell)] = &[("next_in_gap", Half), ("next_out_gap", Half)];
+
+/// Stats computed for analysts but not fed to a learned model ([`crate::FeatureConfig::model_inputs`]):
+/// they describe how much an account does and when it next acts, and those drift with the
+/// account's lifetime and with where the data ends rather than with laundering. On AMLSim runs
+/// of other seeds an account's last payments before it runs dry look, by these, like a drop's
+/// (the next gap is long, the volume falls), and a model trained with them lost up to half its
+/// F1 on data it had not seen; without them it ranked every test set better (bench/RESULTS.md).
+pub(crate) const CONTEXT: &[&str] = &[
+    "out_cnt",
+    "out_sum",
+    "in_cnt",
+    "in_sum",
+    "next_in_gap",
+    "next_out_gap",
+];
 pub(crate) const PAIR: &[(&str, Cell)] = &[("pair_fwd", Small), ("pair_rev", Small)];
 
 /// Amount keys are already well-mixed 64-bit hashes: hash them as themselves.

@@ -16,15 +16,15 @@ pub struct Dense {
 }
 
 impl Dense {
-    /// The given rows of a feature matrix, in that order.
-    pub fn from_rows(m: &FeatureMatrix, rows: &[usize]) -> Dense {
-        let mut data = Vec::with_capacity(rows.len() * m.n_cols());
-        for c in 0..m.n_cols() {
+    /// The given rows and columns of a feature matrix, in those orders.
+    pub fn from_rows(m: &FeatureMatrix, rows: &[usize], cols: &[usize]) -> Dense {
+        let mut data = Vec::with_capacity(rows.len() * cols.len());
+        for &c in cols {
             data.extend(rows.iter().map(|&r| f64::from(m.get(r, c))));
         }
         Dense {
             rows: rows.len(),
-            cols: m.n_cols(),
+            cols: cols.len(),
             data,
         }
     }

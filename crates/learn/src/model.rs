@@ -14,8 +14,9 @@ use std::path::Path;
 /// What the first key of a model file says.
 pub const FORMAT: &str = "finmon-model";
 /// Bumped when the file or the meaning of a feature changes. Version 2 added the optional
-/// first stage; version 1 files (one stage) are still read.
-pub const VERSION: u32 = 2;
+/// first stage, version 3 the list of columns the trees read; older files (which read every
+/// column) are still read.
+pub const VERSION: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct File {
@@ -24,6 +25,9 @@ struct File {
     booster: String,
     features: FeatureConfig,
     names: Vec<String>,
+    /// The columns of `names` the final stage reads, in order; absent: all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inputs: Option<Vec<String>>,
     threshold: Threshold,
     params: Params,
     /// Free-form facts about training: rows, positives, chosen windows, validation scores.
@@ -40,7 +44,12 @@ pub type Reason = (String, f64, f32);
 /// A trained model and how to feed it.
 pub struct Model {
     pub features: FeatureConfig,
+    /// The columns of the matrix the model is given ([`Model::prepare`]).
     pub names: Vec<String>,
+    /// Which of them the final stage reads (indices into `names`).
+    inputs: Vec<usize>,
+    /// Which columns of the features the first stage reads, for a stacked model.
+    stage1_inputs: Vec<usize>,
     pub threshold: Threshold,
     pub params: Params,
     pub notes: BTreeMap<String, serde_json::Value>,
@@ -60,23 +69,40 @@ fn check_names(expected: &[String], m: &FeatureMatrix) -> Result<(), LearnError>
     Ok(())
 }
 
+/// Where each of `wanted` is among `names`.
+fn positions(names: &[String], wanted: &[String]) -> Result<Vec<usize>, LearnError> {
+    wanted
+        .iter()
+        .map(|w| {
+            names
+                .iter()
+                .position(|n| n == w)
+                .ok_or_else(|| LearnError::Features {
+                    expected: w.clone(),
+                    found: names.join(","),
+                })
+        })
+        .collect()
+}
+
 /// Probabilities of the given rows, computed in blocks so that memory stays small.
-fn predict(b: &ForustBooster, m: &FeatureMatrix, rows: &[usize]) -> Vec<f64> {
+fn predict(b: &ForustBooster, m: &FeatureMatrix, rows: &[usize], cols: &[usize]) -> Vec<f64> {
     let mut out = Vec::with_capacity(rows.len());
     for block in rows.chunks(1 << 16) {
-        out.extend(b.predict(&Dense::from_rows(m, block)));
+        out.extend(b.predict(&Dense::from_rows(m, block, cols)));
     }
     out
 }
 
-/// A booster trained on the given rows of `m`.
+/// A booster trained on the given rows and columns of `m`.
 fn fit(
     m: &FeatureMatrix,
     rows: &[usize],
+    cols: &[usize],
     labels: &[bool],
     params: &Params,
 ) -> Result<ForustBooster, LearnError> {
-    let x = Dense::from_rows(m, rows);
+    let x = Dense::from_rows(m, rows, cols);
     let y: Vec<f64> = rows
         .iter()
         .map(|&r| f64::from(u8::from(labels[r])))
@@ -98,8 +124,9 @@ fn folds(rows: &[usize], k: usize) -> Vec<&[usize]> {
 }
 
 impl Model {
-    /// Trains on the given rows of `m` (labels per row of `m`), with a provisional threshold of
-    /// 0.5 until [`Model::set_threshold`].
+    /// Trains on the given rows of `m` (labels per row of `m`) and its
+    /// [`FeatureConfig::model_inputs`] columns, with a provisional threshold of 0.5 until
+    /// [`Model::set_threshold`].
     pub fn train(
         features: &FeatureConfig,
         m: &FeatureMatrix,
@@ -108,9 +135,13 @@ impl Model {
         params: &Params,
     ) -> Result<Model, LearnError> {
         check_names(&features.names(), m)?;
+        let inputs = positions(&m.names, &features.model_inputs())?;
         Ok(Model {
             features: features.clone(),
             names: m.names.clone(),
+            booster: fit(m, rows, &inputs, labels, params)?,
+            inputs,
+            stage1_inputs: Vec::new(),
             threshold: Threshold {
                 value: 0.5,
                 precision: 0.0,
@@ -119,7 +150,6 @@ impl Model {
             },
             params: params.clone(),
             notes: BTreeMap::new(),
-            booster: fit(m, rows, labels, params)?,
             stage1: None,
         })
     }
@@ -169,9 +199,14 @@ impl Model {
             }
         }
         let full = stack::with_neighbours(graph, features, m, &p);
+        // The final stage reads the first stage's columns and every stacked one.
+        let mut inputs = first.inputs.clone();
+        inputs.extend(m.n_cols()..full.n_cols());
         Ok(Model {
             names: full.names.clone(),
-            booster: fit(&full, rows, labels, params)?,
+            booster: fit(&full, rows, &inputs, labels, params)?,
+            inputs,
+            stage1_inputs: first.inputs,
             stage1: Some(first.booster),
             ..first
         })
@@ -196,7 +231,7 @@ impl Model {
         };
         check_names(&self.features.names(), m)?;
         let all: Vec<usize> = (0..m.rows).collect();
-        let p = predict(first, m, &all);
+        let p = predict(first, m, &all, &self.stage1_inputs);
         let full = stack::with_neighbours(graph, &self.features, m, &p);
         check_names(&self.names, &full)?;
         Ok(Cow::Owned(full))
@@ -213,7 +248,7 @@ impl Model {
     /// Probabilities of the given rows.
     pub fn score(&self, m: &FeatureMatrix, rows: &[usize]) -> Result<Vec<f64>, LearnError> {
         self.check(m)?;
-        Ok(predict(&self.booster, m, rows))
+        Ok(predict(&self.booster, m, rows, &self.inputs))
     }
 
     /// Per row, the `k` features that raised its log-odds the most (tree SHAP), largest first,
@@ -225,10 +260,12 @@ impl Model {
         k: usize,
     ) -> Result<Vec<Vec<Reason>>, LearnError> {
         self.check(m)?;
-        let cols = m.n_cols();
+        let cols = self.inputs.len();
         let mut out = Vec::with_capacity(rows.len());
         for block in rows.chunks(4096) {
-            let c = self.booster.contributions(&Dense::from_rows(m, block));
+            let c = self
+                .booster
+                .contributions(&Dense::from_rows(m, block, &self.inputs));
             for (i, &row) in block.iter().enumerate() {
                 let rc = &c[i * (cols + 1)..i * (cols + 1) + cols];
                 let mut idx: Vec<usize> = (0..cols).filter(|&j| rc[j] > 0.0).collect();
@@ -236,7 +273,10 @@ impl Model {
                 out.push(
                     idx.into_iter()
                         .take(k)
-                        .map(|j| (m.names[j].clone(), rc[j], m.get(row, j)))
+                        .map(|j| {
+                            let c = self.inputs[j];
+                            (m.names[c].clone(), rc[j], m.get(row, c))
+                        })
                         .collect(),
                 );
             }
@@ -257,6 +297,7 @@ impl Model {
             booster: self.booster.name().into(),
             features: self.features.clone(),
             names: self.names.clone(),
+            inputs: Some(self.inputs.iter().map(|&c| self.names[c].clone()).collect()),
             threshold: self.threshold,
             params: self.params.clone(),
             notes: self.notes.clone(),
@@ -301,6 +342,13 @@ impl Model {
         if expected != file.names {
             return Err(err("feature names do not match the feature config".into()));
         }
+        let n_features = file.features.names().len();
+        let inputs = match &file.inputs {
+            Some(wanted) => positions(&file.names, wanted).map_err(|e| err(e.to_string()))?,
+            None => (0..file.names.len()).collect(),
+        };
+        // The first stage reads the final stage's inputs among the features.
+        let stage1_inputs = inputs.iter().copied().filter(|&c| c < n_features).collect();
         let stage1 = match &file.stage1 {
             Some(t) => Some(ForustBooster::from_json(&t.to_string(), threads)?),
             None => None,
@@ -313,6 +361,8 @@ impl Model {
         Ok(Model {
             features,
             names: file.names,
+            inputs,
+            stage1_inputs,
             threshold: file.threshold,
             params,
             notes: file.notes,
@@ -394,5 +444,42 @@ mod tests {
         assert!(back.is_stacked());
         let again = back.score(&back.prepare(&g, &m).unwrap(), &all).unwrap();
         assert_eq!(scores, again);
+    }
+
+    #[test]
+    fn a_model_reads_and_explains_only_its_inputs() {
+        let (t, labels) = planted();
+        let g = TemporalGraph::build(&t).unwrap();
+        let cfg = FeatureConfig::new(Mode::Offline, vec![3 * D]);
+        let m = compute(&g, &t, &cfg).unwrap();
+        let params = Params {
+            iterations: 30,
+            bag: 2,
+            ..Params::default()
+        };
+        let all: Vec<usize> = (0..t.len()).collect();
+        let model = Model::train(&cfg, &m, &all, &labels, &params).unwrap();
+        let inputs = cfg.model_inputs();
+        assert!(inputs.len() < m.n_cols());
+        let ring: Vec<usize> = all.iter().copied().filter(|&r| labels[r]).collect();
+        let reasons = model.explain(&m, &ring, 5).unwrap();
+        assert!(reasons.iter().all(|r| !r.is_empty()));
+        for (name, _, value) in reasons.iter().flatten() {
+            assert!(inputs.contains(name), "{name} is not a model input");
+            let c = m.col(name).unwrap();
+            assert!(ring.iter().any(|&r| m.get(r, c) == *value));
+        }
+        // The file lists the inputs; loaded, the model scores exactly as before.
+        let path = std::env::temp_dir().join(format!("finmon-inputs-{}.json", std::process::id()));
+        model.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let back = Model::load(&path, 2).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(file["inputs"], serde_json::json!(inputs));
+        assert_eq!(
+            model.score(&m, &all).unwrap(),
+            back.score(&m, &all).unwrap()
+        );
     }
 }
