@@ -22,6 +22,11 @@
 //! the widest window) — a new account and a busy one back from a quiet season look alike in a
 //! window, not here.
 //!
+//! Not every column is a model input ([`FeatureConfig::model_inputs`]): the counts and sums of
+//! edges (`*_cnt`, `*_sum`) and the gaps to the next edge (`next_*_gap`) say how busy an
+//! account is and when it acts again, which drift with its lifetime and with where the data
+//! ends; they are computed for analysts and left out of the model.
+//!
 //! **Never** an account id, a transaction id or a row number: the features describe behaviour,
 //! so a model learnt on one dataset means the same on another. Ties in time are never broken by
 //! row order (edges at the same second are all "at or before" each other).
