@@ -46,10 +46,9 @@ pub struct Model {
     pub features: FeatureConfig,
     /// The columns of the matrix the model is given ([`Model::prepare`]).
     pub names: Vec<String>,
-    /// Which of them the final stage reads (indices into `names`).
+    /// Which of them the final stage reads (indices into `names`). A stacked model's first
+    /// stage reads those among the features (the columns before the stacked ones).
     inputs: Vec<usize>,
-    /// Which columns of the features the first stage reads, for a stacked model.
-    stage1_inputs: Vec<usize>,
     pub threshold: Threshold,
     pub params: Params,
     pub notes: BTreeMap<String, serde_json::Value>,
@@ -141,7 +140,6 @@ impl Model {
             names: m.names.clone(),
             booster: fit(m, rows, &inputs, labels, params)?,
             inputs,
-            stage1_inputs: Vec::new(),
             threshold: Threshold {
                 value: 0.5,
                 precision: 0.0,
@@ -200,13 +198,12 @@ impl Model {
         }
         let full = stack::with_neighbours(graph, features, m, &p);
         // The final stage reads the first stage's columns and every stacked one.
-        let mut inputs = first.inputs.clone();
+        let mut inputs = first.inputs;
         inputs.extend(m.n_cols()..full.n_cols());
         Ok(Model {
             names: full.names.clone(),
             booster: fit(&full, rows, &inputs, labels, params)?,
             inputs,
-            stage1_inputs: first.inputs,
             stage1: Some(first.booster),
             ..first
         })
@@ -231,7 +228,13 @@ impl Model {
         };
         check_names(&self.features.names(), m)?;
         let all: Vec<usize> = (0..m.rows).collect();
-        let p = predict(first, m, &all, &self.stage1_inputs);
+        let features: Vec<usize> = self
+            .inputs
+            .iter()
+            .copied()
+            .filter(|&c| c < m.n_cols())
+            .collect();
+        let p = predict(first, m, &all, &features);
         let full = stack::with_neighbours(graph, &self.features, m, &p);
         check_names(&self.names, &full)?;
         Ok(Cow::Owned(full))
@@ -342,13 +345,10 @@ impl Model {
         if expected != file.names {
             return Err(err("feature names do not match the feature config".into()));
         }
-        let n_features = file.features.names().len();
         let inputs = match &file.inputs {
             Some(wanted) => positions(&file.names, wanted).map_err(|e| err(e.to_string()))?,
             None => (0..file.names.len()).collect(),
         };
-        // The first stage reads the final stage's inputs among the features.
-        let stage1_inputs = inputs.iter().copied().filter(|&c| c < n_features).collect();
         let stage1 = match &file.stage1 {
             Some(t) => Some(ForustBooster::from_json(&t.to_string(), threads)?),
             None => None,
@@ -362,7 +362,6 @@ impl Model {
             features,
             names: file.names,
             inputs,
-            stage1_inputs,
             threshold: file.threshold,
             params,
             notes: file.notes,
@@ -405,8 +404,17 @@ mod tests {
         (Transactions::transfers(&rows), labels)
     }
 
-    #[test]
-    fn a_stacked_model_scores_the_same_after_a_round_trip() {
+    struct Fixture {
+        g: TemporalGraph,
+        cfg: FeatureConfig,
+        m: FeatureMatrix,
+        labels: Vec<bool>,
+        params: Params,
+        all: Vec<usize>,
+    }
+
+    /// The planted data's graph and features, and small training settings.
+    fn fixture() -> Fixture {
         let (t, labels) = planted();
         let g = TemporalGraph::build(&t).unwrap();
         let cfg = FeatureConfig::new(Mode::Offline, vec![3 * D]);
@@ -416,7 +424,26 @@ mod tests {
             bag: 2,
             ..Params::default()
         };
-        let all: Vec<usize> = (0..t.len()).collect();
+        Fixture {
+            all: (0..t.len()).collect(),
+            g,
+            cfg,
+            m,
+            labels,
+            params,
+        }
+    }
+
+    #[test]
+    fn a_stacked_model_scores_the_same_after_a_round_trip() {
+        let Fixture {
+            g,
+            cfg,
+            m,
+            labels,
+            params,
+            all,
+        } = fixture();
         let model = Model::train_stacked(&g, &cfg, &m, &all, &labels, &params, 4).unwrap();
         assert!(model.is_stacked());
         let inputs = model.prepare(&g, &m).unwrap();
@@ -448,16 +475,14 @@ mod tests {
 
     #[test]
     fn a_model_reads_and_explains_only_its_inputs() {
-        let (t, labels) = planted();
-        let g = TemporalGraph::build(&t).unwrap();
-        let cfg = FeatureConfig::new(Mode::Offline, vec![3 * D]);
-        let m = compute(&g, &t, &cfg).unwrap();
-        let params = Params {
-            iterations: 30,
-            bag: 2,
-            ..Params::default()
-        };
-        let all: Vec<usize> = (0..t.len()).collect();
+        let Fixture {
+            cfg,
+            m,
+            labels,
+            params,
+            all,
+            ..
+        } = fixture();
         let model = Model::train(&cfg, &m, &all, &labels, &params).unwrap();
         let inputs = cfg.model_inputs();
         assert!(inputs.len() < m.n_cols());
